@@ -1,0 +1,104 @@
+//! The command line, as clap derive definitions only.
+//!
+//! Global flags come before the subcommand and are not propagated, so a
+//! subcommand may reuse a short flag with its original meaning (venvjail.py
+//! compatibility: `create -v` is `--version`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Build relocatable Python venvs from distribution packages in OBS, and keep
+/// the packaging that drives them in sync.
+#[derive(Debug, Parser)]
+#[command(name = "venvjail", version, propagate_version = false, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Say more (repeatable).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Timeout for OBS requests, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colour when stderr is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read, print and edit spec files.
+    #[command(subcommand)]
+    Spec(SpecCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
+}
+
+/// `spec` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// List the dependencies of spec files, with conditions and expansion.
+    Deps(SpecDepsArgs),
+    /// Print a spec rebuilt from its syntax tree (byte-identical).
+    Reprint {
+        /// The spec file.
+        file: PathBuf,
+    },
+}
+
+/// Arguments of `spec deps`.
+#[derive(Debug, Args)]
+pub struct SpecDepsArgs {
+    /// The spec files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Define a macro: 'NAME VALUE' (repeatable).
+    #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
+    pub define: Vec<String>,
+    /// Load an rpm macro file, as `rpmspec --load` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub load: Vec<PathBuf>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Text,
+    /// JSON for machines.
+    Json,
+}

@@ -1,0 +1,3 @@
+//! The commands: validated options in, library calls, output out.
+
+pub mod spec;

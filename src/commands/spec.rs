@@ -1,0 +1,135 @@
+//! `spec deps` and `spec reprint`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{read_file, Error};
+use crate::output::Reporter;
+use crate::rpmspec::{self, Dependency, MacroTable};
+
+/// Output format of `spec deps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepsFormat {
+    /// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]` lines.
+    Text,
+    /// One JSON object per file (an array for several files).
+    Json,
+}
+
+/// What `spec deps` was asked to do.
+#[derive(Debug, Clone)]
+pub struct DepsOptions {
+    /// The spec files.
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    pub format: DepsFormat,
+    /// `--define 'NAME VALUE'` arguments, in order.
+    pub defines: Vec<String>,
+    /// `--load FILE` macro files, in order.
+    pub loads: Vec<PathBuf>,
+}
+
+/// The JSON shape of one file's dependencies (DESIGN §4.2).
+#[derive(Debug, Serialize)]
+pub struct FileDeps {
+    /// The file as given.
+    pub file: String,
+    /// Its dependencies in file order.
+    pub deps: Vec<Dependency>,
+}
+
+/// Builds the initial macro table from `--load` files then `--define`s
+/// (rpm applies command-line defines after loaded files).
+pub fn macro_table(defines: &[String], loads: &[PathBuf]) -> Result<MacroTable, Error> {
+    let mut table = MacroTable::new();
+    for path in loads {
+        let text = read_file(path)?;
+        table.load_file_text(&text);
+    }
+    for d in defines {
+        table
+            .define_arg(d)
+            .map_err(|e| Error::Invalid(format!("--define: {e}")))?;
+    }
+    Ok(table)
+}
+
+/// Runs `spec deps`: every input is read before anything is printed.
+pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Result<(), Error> {
+    let table = macro_table(&opts.defines, &opts.loads)?;
+    let sources = opts
+        .files
+        .iter()
+        .map(|p| read_file(p).map(|b| (p, b)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut results = Vec::with_capacity(sources.len());
+    for (path, bytes) in &sources {
+        let file = rpmspec::parse(bytes);
+        let analysis = rpmspec::dependencies(&file, table.clone());
+        for w in &analysis.warnings {
+            report.warning(Some(&format!("{}:{}", path.display(), w.line)), &w.message);
+        }
+        results.push(FileDeps {
+            file: path.display().to_string(),
+            deps: analysis.deps,
+        });
+    }
+    write_deps(&results, opts.format, out).map_err(|e| Error::Write {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    })
+}
+
+fn write_deps(results: &[FileDeps], format: DepsFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        DepsFormat::Json => {
+            if let [one] = results {
+                serde_json::to_writer_pretty(&mut *out, one)?;
+            } else {
+                serde_json::to_writer_pretty(&mut *out, results)?;
+            }
+            writeln!(out)
+        }
+        DepsFormat::Text => {
+            for r in results {
+                for d in &r.deps {
+                    writeln!(out, "{}", text_line(&r.file, d))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]`.
+pub fn text_line(file: &str, d: &Dependency) -> String {
+    let mut s = format!("{file}:{}: [{}] {}", d.line, d.package, d.tag.as_str());
+    if !d.qualifiers.is_empty() {
+        s.push('(');
+        s.push_str(&d.qualifiers.join(","));
+        s.push(')');
+    }
+    s.push_str(": ");
+    s.push_str(&d.name);
+    if let (Some(op), Some(evr)) = (d.op, &d.evr) {
+        s.push(' ');
+        s.push_str(op.as_str());
+        s.push(' ');
+        s.push_str(evr);
+    }
+    s
+}
+
+/// Runs `spec reprint`.
+pub fn reprint(path: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let bytes = read_file(path)?;
+    let file = rpmspec::parse(&bytes);
+    out.write_all(&file.reprint())
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        })
+}

@@ -1,0 +1,16 @@
+//! venvjail builds relocatable Python virtual environments out of
+//! distribution packages inside the Open Build Service, and keeps the
+//! packaging that drives them (`include-rpm`, `exclude-rpm`, the spec's
+//! `BuildRequires`/`Requires`) in sync with OBS.
+//!
+//! The binary is thin: [`cli`] holds the clap definitions, [`commands`]
+//! turns validated options into library calls, and the library modules
+//! ([`rpmspec`]) never see clap types.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod output;
+pub mod rpmspec;
+
+pub use error::Error;

@@ -1,0 +1,466 @@
+//! The dependencies of a spec, with their package, conditions, expansion
+//! and whether they are active, as `spec deps` reports them.
+//!
+//! The tree is walked in file order, as rpm reads it: `%define`/`%global`
+//! and the `Name`/`Version`/`Release`/`Epoch` tags change the macro table
+//! as they are met; a definition under a condition that cannot be decided
+//! makes its macro "maybe defined", whose uses are unknown.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::deplist::{normalise_rich, split_expanded};
+use super::expr;
+use super::macros::{define_body, Defined, Expander, MacroTable};
+use super::syntax::{
+    CondKeyword, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind, MacroDefKind, Op,
+    PackageRef, SectionKind, SpecFile, Tag, TagLine,
+};
+
+/// One dependency as `spec deps` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// The binary package it belongs to (the source package for build deps).
+    pub package: String,
+    /// The tag, canonically spelled.
+    pub tag: DepTag,
+    /// Tag qualifiers such as `post`.
+    pub qualifiers: Vec<String>,
+    /// The name as written (a rich dependency whole).
+    pub name: String,
+    /// The operator as written, normalised (`==` → `=`).
+    pub op: Option<Op>,
+    /// The version as written.
+    pub evr: Option<String>,
+    /// The dependency's text as written.
+    pub raw: String,
+    /// 1-based line number.
+    pub line: u32,
+    /// The enclosing conditions, outermost first.
+    pub conditions: Vec<Condition>,
+    /// The dependency after macro expansion, `None` when a macro is unknown.
+    pub expanded: Option<Expanded>,
+    /// Whether every enclosing condition holds; `None` when one is undecided.
+    pub active: Option<bool>,
+}
+
+/// An enclosing condition of a dependency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    /// The line of the `%if`/`%elif` (for `%else`, of its `%if`).
+    pub line: u32,
+    /// That line's text.
+    pub text: String,
+    /// `if`, `elif` or `else`.
+    pub branch: &'static str,
+}
+
+/// A dependency after expansion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpandedDep {
+    /// The expanded name (rich dependencies re-spaced as rpm prints them).
+    pub name: String,
+    /// The operator, normalised.
+    pub op: Option<Op>,
+    /// The expanded version.
+    pub evr: Option<String>,
+}
+
+/// What a dependency expands to: one, or several when a macro yields several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Expanded {
+    /// Exactly one dependency.
+    One(ExpandedDep),
+    /// Zero or several dependencies.
+    Many(Vec<ExpandedDep>),
+}
+
+impl Expanded {
+    /// The expanded dependencies as a slice.
+    pub fn as_slice(&self) -> &[ExpandedDep] {
+        match self {
+            Expanded::One(d) => std::slice::from_ref(d),
+            Expanded::Many(v) => v,
+        }
+    }
+}
+
+impl Serialize for Op {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for DepTag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The result of analysing a spec.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Every dependency, in file order.
+    pub deps: Vec<Dependency>,
+    /// Parse problems worth a warning (unbalanced `%if`, unclosed macros).
+    pub warnings: Vec<Diagnostic>,
+    /// The macro table after the whole file was read.
+    pub macros: MacroTable,
+}
+
+/// Lists the dependencies of `file`, starting from the macros in `macros`
+/// (from `--define` and `--load`).
+pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
+    let noarch = is_noarch(file);
+    let mut w = Walker {
+        file,
+        table: macros,
+        conditions: Vec::new(),
+        deps: Vec::new(),
+        owners: Vec::new(),
+        section_names: HashMap::new(),
+        noarch,
+        main_name_set: false,
+    };
+    w.walk(&file.items, Some(true));
+    let main = w.main_name();
+    let Walker {
+        mut deps,
+        owners,
+        section_names,
+        table,
+        ..
+    } = w;
+    for (dep, owner) in deps.iter_mut().zip(owners) {
+        dep.package = match owner {
+            Owner::Main => main.clone(),
+            Owner::Section(id) => section_names.get(&id).cloned().unwrap_or_else(|| main.clone()),
+        };
+    }
+    Analysis {
+        deps,
+        warnings: file.diagnostics.clone(),
+        macros: table,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Owner {
+    Main,
+    Section(LineId),
+}
+
+struct Walker<'f, 'a> {
+    file: &'f SpecFile<'a>,
+    table: MacroTable,
+    conditions: Vec<Condition>,
+    deps: Vec<Dependency>,
+    owners: Vec<Owner>,
+    section_names: HashMap<LineId, String>,
+    noarch: bool,
+    main_name_set: bool,
+}
+
+/// Three-valued AND.
+fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), x) | (x, Some(true)) => x,
+        _ => None,
+    }
+}
+
+impl Walker<'_, '_> {
+    fn walk(&mut self, items: &[Item], active: Option<bool>) {
+        for item in items {
+            match item {
+                Item::Line(id) => self.line(*id, active),
+                Item::Conditional(cond) => {
+                    let mut none_taken = Some(true);
+                    let first = cond.branches.first().map(|b| b.directive);
+                    for branch in &cond.branches {
+                        let line = &self.file.lines[branch.directive];
+                        let LineKind::Conditional(d) = &line.kind else {
+                            continue;
+                        };
+                        let (own, branch_name, cond_line) = if d.keyword == CondKeyword::Else {
+                            (Some(true), "else", first.unwrap_or(branch.directive))
+                        } else if d.keyword.is_elif() {
+                            (self.eval(d, active), "elif", branch.directive)
+                        } else {
+                            (self.eval(d, active), "if", branch.directive)
+                        };
+                        let taken = and(none_taken, own);
+                        none_taken = and(none_taken, own.map(|v| !v));
+                        let cl = &self.file.lines[cond_line];
+                        let text = self.file.str(&(cl.span.start..cl.span.end));
+                        self.conditions.push(Condition {
+                            line: cl.number,
+                            text: text.trim_end().to_owned(),
+                            branch: branch_name,
+                        });
+                        self.walk(&branch.items, and(active, taken));
+                        self.conditions.pop();
+                    }
+                }
+            }
+        }
+    }
+
+    fn expand(&mut self, text: &str) -> Option<String> {
+        Expander::new(&mut self.table).expand(text)
+    }
+
+    /// Evaluates a conditional directive (only when its context is reached).
+    fn eval(&mut self, d: &Directive, active: Option<bool>) -> Option<bool> {
+        if active == Some(false) {
+            return Some(false);
+        }
+        let arg = self.file.str(&d.argument);
+        let arg = arg.replace("\\\r\n", "  ").replace("\\\n", "  ");
+        match d.keyword {
+            CondKeyword::If | CondKeyword::Elif => {
+                let text = self.expand(&arg)?;
+                expr::condition(&text)
+            }
+            CondKeyword::IfArch | CondKeyword::IfNArch | CondKeyword::ElifArch => {
+                let target = if self.noarch {
+                    Some("noarch".to_owned())
+                } else {
+                    self.target("_target_cpu")
+                }?;
+                let hit = self.matches_list(&arg, &target)?;
+                Some(hit != (d.keyword == CondKeyword::IfNArch))
+            }
+            CondKeyword::IfOs | CondKeyword::IfNOs | CondKeyword::ElifOs => {
+                let target = self.target("_target_os")?;
+                let hit = self.matches_list(&arg, &target)?;
+                Some(hit != (d.keyword == CondKeyword::IfNOs))
+            }
+            CondKeyword::IfMacro => {
+                let name = self.file.str(&d.name).into_owned();
+                let body = self.expand(&format!("%{{{name}}}"))?;
+                let rest = body.trim_start().strip_prefix("%if")?;
+                let text = self.expand(rest)?;
+                expr::condition(&text)
+            }
+            CondKeyword::Else | CondKeyword::Endif => Some(true),
+        }
+    }
+
+    fn target(&mut self, name: &str) -> Option<String> {
+        if self.table.defined(name) != Defined::Yes {
+            return None;
+        }
+        self.expand(&format!("%{{{name}}}"))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn matches_list(&mut self, list: &str, target: &str) -> Option<bool> {
+        let expanded = self.expand(list)?;
+        Some(
+            expanded
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .any(|w| w == target),
+        )
+    }
+
+    fn line(&mut self, id: LineId, active: Option<bool>) {
+        let line = &self.file.lines[id];
+        match &line.kind {
+            LineKind::MacroDef(def) if active != Some(false) => {
+                let name = self.file.str(&def.name).into_owned();
+                let params = def.params.as_ref().map(|p| self.file.str(p).into_owned());
+                let body = define_body(&self.file.str(&def.body));
+                let certain = active == Some(true);
+                match def.kind {
+                    MacroDefKind::Undefine => {
+                        if certain {
+                            self.table.undefine(&name);
+                        }
+                    }
+                    MacroDefKind::Define => {
+                        self.table.define(&name, params.as_deref(), Some(body), certain);
+                    }
+                    MacroDefKind::Global => {
+                        let value = self.expand(&body);
+                        self.table.define(&name, params.as_deref(), value, certain);
+                    }
+                }
+            }
+            LineKind::Tag(tag) => self.tag(id, tag, active),
+            LineKind::WrappedTag(w) => {
+                let name = self.file.str(&w.macro_name).into_owned();
+                let own = match self.table.defined(&name) {
+                    Defined::Yes => Some(!w.negated),
+                    Defined::No => Some(w.negated),
+                    Defined::Maybe => None,
+                };
+                self.conditions.push(Condition {
+                    line: line.number,
+                    text: format!("%{{{}?{name}}}", if w.negated { "!" } else { "" }),
+                    branch: "if",
+                });
+                self.tag(id, &w.inner, and(active, own));
+                self.conditions.pop();
+            }
+            LineKind::Macro if active == Some(true) => {
+                // A whole-line macro may define macros (`%{!?x:%global x 1}`).
+                let text = self.file.str(&line.span);
+                if text.contains("define") || text.contains("global") {
+                    let _ = self.expand(&text);
+                }
+            }
+            LineKind::Section(header) if active != Some(false) => {
+                if let Some(name) = self.section_name(header.kind, header.package.as_ref()) {
+                    self.section_names.insert(id, name);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn section_name(&mut self, kind: SectionKind, package: Option<&PackageRef>) -> Option<String> {
+        if kind != SectionKind::Package {
+            return None;
+        }
+        let (text, full) = match package? {
+            PackageRef::Full(s) => (self.file.str(s).into_owned(), true),
+            PackageRef::Suffix(s) => (self.file.str(s).into_owned(), false),
+        };
+        let raw = if full { text } else { format!("%{{name}}-{text}") };
+        Some(self.expand(&raw).unwrap_or(raw))
+    }
+
+    fn tag(&mut self, id: LineId, tag: &TagLine, active: Option<bool>) {
+        let line = &self.file.lines[id];
+        let in_main = line.section.is_none();
+        match tag.tag {
+            Tag::Name | Tag::Version | Tag::Release | Tag::Epoch if in_main => {
+                if active == Some(false) {
+                    return;
+                }
+                let macro_name = match tag.tag {
+                    Tag::Name => "name",
+                    Tag::Version => "version",
+                    Tag::Release => "release",
+                    _ => "epoch",
+                };
+                if tag.tag == Tag::Name {
+                    if self.main_name_set {
+                        return;
+                    }
+                    self.main_name_set = active == Some(true);
+                }
+                let raw = self.file.str(&tag.value).into_owned();
+                let value = self.expand(&raw);
+                self.table
+                    .define(macro_name, None, value, active == Some(true));
+            }
+            Tag::Dependency(dep_tag) => {
+                let owner = if dep_tag.belongs_to_source() {
+                    Owner::Main
+                } else {
+                    line.section.map_or(Owner::Main, Owner::Section)
+                };
+                let qualifiers: Vec<String> = tag
+                    .qualifiers
+                    .iter()
+                    .map(|q| self.file.str(q).into_owned())
+                    .collect();
+                for item in &tag.deps {
+                    let dep = self.dependency(dep_tag, &qualifiers, item, line.number, active);
+                    self.deps.push(dep);
+                    self.owners.push(owner);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dependency(
+        &mut self,
+        tag: DepTag,
+        qualifiers: &[String],
+        item: &DepItem,
+        line: u32,
+        active: Option<bool>,
+    ) -> Dependency {
+        let raw = self.file.str(&item.span).into_owned();
+        let name = self.file.str(&item.name).into_owned();
+        let evr = item.evr.as_ref().map(|e| self.file.str(e).into_owned());
+        let op = item.op.as_ref().map(|(op, _)| *op);
+        let expanded = if raw.contains('%') {
+            self.expand(&raw).map(|text| {
+                let mut list: Vec<ExpandedDep> = split_expanded(&text)
+                    .into_iter()
+                    .map(|(name, op, evr)| ExpandedDep { name, op, evr })
+                    .collect();
+                match list.len() {
+                    1 => Expanded::One(list.remove(0)),
+                    _ => Expanded::Many(list),
+                }
+            })
+        } else {
+            Some(Expanded::One(ExpandedDep {
+                name: if item.rich {
+                    normalise_rich(&name)
+                } else {
+                    name.clone()
+                },
+                op,
+                evr: evr.clone(),
+            }))
+        };
+        Dependency {
+            package: String::new(),
+            tag,
+            qualifiers: qualifiers.to_vec(),
+            name,
+            op,
+            evr,
+            raw,
+            line,
+            conditions: self.conditions.clone(),
+            expanded,
+            active,
+        }
+    }
+
+    fn main_name(&mut self) -> String {
+        if self.table.defined("name") == Defined::Yes {
+            if let Some(n) = self.expand("%{name}") {
+                return n;
+            }
+        }
+        // Fall back to the raw text of the first Name tag.
+        self.file
+            .lines
+            .iter()
+            .find_map(|l| match &l.kind {
+                LineKind::Tag(t) if t.tag == Tag::Name && l.section.is_none() => {
+                    Some(self.file.str(&t.value).into_owned())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// True when the main preamble says `BuildArch: noarch` outside any
+/// conditional: rpm then re-reads the spec with `_target_cpu` = `noarch`.
+fn is_noarch(file: &SpecFile<'_>) -> bool {
+    file.items.iter().any(|item| match item {
+        Item::Line(id) => {
+            let line = &file.lines[*id];
+            matches!(&line.kind, LineKind::Tag(t)
+                if t.tag == Tag::BuildArch
+                    && line.section.is_none()
+                    && file.text(&t.value).eq_ignore_ascii_case(b"noarch"))
+        }
+        Item::Conditional(_) => false,
+    })
+}

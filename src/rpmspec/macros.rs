@@ -1,0 +1,623 @@
+//! A small, honest macro expander.
+//!
+//! It follows rpm's `expandMacro` for what a spec can define itself
+//! (`%define`, `%global`, parametric macros with `%1`, `%*`, `%{-x}`), the
+//! conditional forms (`%{?x}`, `%{!?x:…}`, `%{?x:…}`), `%{expand:…}` and
+//! a handful of pure builtins. It never runs Lua or shell and never guesses:
+//! a reference to a macro that is not known makes the whole expansion
+//! unknown (`None`). `%{?x}` of a macro defined nowhere is empty, as in rpm.
+
+use std::collections::HashMap;
+
+use super::expr;
+use super::logical::logical_lines;
+use super::macro_ref::{is_name_byte, macro_ref_len, matching_close};
+
+/// rpm's recursion limit (`max_macro_depth`).
+const MAX_DEPTH: usize = 64;
+/// Expansions larger than this are treated as unknown rather than grown.
+const MAX_OUTPUT: usize = 1 << 20;
+
+/// A macro definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Macro {
+    /// The option string of a parametric macro (`-` for no option parsing).
+    pub params: Option<String>,
+    /// The body, or `None` when it could not be known statically.
+    pub body: Option<String>,
+    /// False when the definition sits under a condition that could not be
+    /// decided, so the macro may or may not exist.
+    pub certain: bool,
+}
+
+/// Whether a name is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defined {
+    /// Known to be defined.
+    Yes,
+    /// Known to be undefined.
+    No,
+    /// Defined only under an undecided condition.
+    Maybe,
+}
+
+/// The known macros: definitions stack per name so `%undefine` can pop.
+#[derive(Debug, Clone, Default)]
+pub struct MacroTable {
+    macros: HashMap<String, Vec<Macro>>,
+}
+
+/// Builtins that expand without running anything.
+const PURE_BUILTINS: &[&str] = &[
+    "expand", "quote", "shrink", "lower", "upper", "len", "basename", "dirname", "suffix",
+    "defined", "undefined", "expr", "nil", "dnl", "define", "global", "undefine", "echo", "warn",
+    "verbose", "trace", "dump",
+];
+
+/// Builtins whose result depends on the build host or runs code.
+const IMPURE_BUILTINS: &[&str] = &[
+    "lua", "getenv", "load", "uncompress", "exists", "getncpus", "getconfdir", "rpmversion",
+    "url2path", "u2p", "S", "P", "macrobody", "shescape", "sub", "gsub", "rep", "reverse", "error",
+];
+
+impl MacroTable {
+    /// An empty table (rpm's builtins are always known).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Defines `name` as `body` (the innermost definition).
+    pub fn define(&mut self, name: &str, params: Option<&str>, body: Option<String>, certain: bool) {
+        self.macros.entry(name.to_owned()).or_default().push(Macro {
+            params: params.map(str::to_owned),
+            body,
+            certain,
+        });
+    }
+
+    /// Removes the innermost definition of `name`.
+    pub fn undefine(&mut self, name: &str) {
+        if let Some(stack) = self.macros.get_mut(name) {
+            stack.pop();
+        }
+    }
+
+    /// The innermost definition of `name`.
+    pub fn get(&self, name: &str) -> Option<&Macro> {
+        self.macros.get(name).and_then(|s| s.last())
+    }
+
+    /// Whether `name` is defined (builtins count as defined).
+    pub fn defined(&self, name: &str) -> Defined {
+        match self.get(name) {
+            Some(m) if m.certain => Defined::Yes,
+            Some(_) => Defined::Maybe,
+            None if PURE_BUILTINS.contains(&name) || IMPURE_BUILTINS.contains(&name) => {
+                Defined::Yes
+            }
+            None => Defined::No,
+        }
+    }
+
+    /// Parses a `--define 'NAME VALUE'` argument (also `NAME(opts) VALUE`).
+    pub fn define_arg(&mut self, arg: &str) -> Result<(), String> {
+        let arg = arg.trim_start_matches('%');
+        let (name, params, body) = split_definition(arg)
+            .ok_or_else(|| format!("invalid macro definition '{arg}': expected 'NAME VALUE'"))?;
+        self.define(name, params, Some(body.to_owned()), true);
+        Ok(())
+    }
+
+    /// Loads an rpm macro file (`%name body` per logical line, as
+    /// `rpmspec --load`); returns the number of macros defined.
+    pub fn load_file_text(&mut self, text: &[u8]) -> usize {
+        let mut count = 0;
+        for line in logical_lines(text) {
+            let bytes = &text[line.content()];
+            let s = String::from_utf8_lossy(bytes);
+            let s = s.trim_start();
+            let Some(def) = s.strip_prefix('%') else {
+                continue;
+            };
+            if let Some((name, params, body)) = split_definition(def) {
+                let body = body.replace("\\\n", "\n");
+                self.define(name, params, Some(body.trim_end().to_owned()), true);
+                count += 1;
+            }
+        }
+        count
+    }
+}
+
+/// Splits `NAME[(opts)] BODY` into its parts.
+pub fn split_definition(s: &str) -> Option<(&str, Option<&str>, &str)> {
+    let name_len = s.bytes().take_while(|&b| is_name_byte(b)).count();
+    if name_len == 0 {
+        return None;
+    }
+    let (name, rest) = s.split_at(name_len);
+    let (params, rest) = match rest.strip_prefix('(') {
+        Some(r) => {
+            let close = r.find(')')?;
+            (Some(&r[..close]), &r[close + 1..])
+        }
+        None => (None, rest),
+    };
+    if !rest.is_empty() && !rest.starts_with([' ', '\t', '\n']) {
+        return None;
+    }
+    Some((name, params, rest.trim_start_matches([' ', '\t'])))
+}
+
+/// Normalises a `%define` body as rpm's `doDefine` does: each
+/// backslash-newline becomes a newline, trailing blanks are trimmed.
+pub fn define_body(raw: &str) -> String {
+    raw.replace("\\\r\n", "\n")
+        .replace("\\\n", "\n")
+        .trim_end()
+        .to_owned()
+}
+
+/// Expands macros in text against a table (which `%define` may change).
+pub struct Expander<'t> {
+    table: &'t mut MacroTable,
+    /// Arguments of the parametric macros being expanded, innermost last.
+    frames: Vec<HashMap<String, String>>,
+    depth: usize,
+    unknown: bool,
+}
+
+impl<'t> Expander<'t> {
+    /// An expander over `table`.
+    pub fn new(table: &'t mut MacroTable) -> Self {
+        Self {
+            table,
+            frames: Vec::new(),
+            depth: 0,
+            unknown: false,
+        }
+    }
+
+    /// Expands `text`; `None` when any macro in it is unknown.
+    pub fn expand(&mut self, text: &str) -> Option<String> {
+        self.unknown = false;
+        let mut out = String::with_capacity(text.len());
+        self.expand_into(text, &mut out);
+        (!self.unknown).then_some(out)
+    }
+
+    /// Expands into `out`, setting `self.unknown` on anything unknown.
+    fn expand_into(&mut self, s: &str, out: &mut String) {
+        if self.depth >= MAX_DEPTH {
+            self.unknown = true;
+            return;
+        }
+        self.depth += 1;
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && !self.unknown {
+            let Some(off) = memchr::memchr(b'%', &bytes[i..]) else {
+                out.push_str(&s[i..]);
+                break;
+            };
+            out.push_str(&s[i..i + off]);
+            i += off;
+            let (len, closed) = macro_ref_len(&bytes[i..]);
+            let reference = &s[i..i + len];
+            i += len;
+            match bytes.get(i - len + 1) {
+                Some(b'%') => out.push('%'),
+                Some(b'{') => {
+                    let inner = if closed {
+                        &reference[2..len - 1]
+                    } else {
+                        self.unknown = true;
+                        break;
+                    };
+                    self.braced(inner, out);
+                }
+                Some(b'(') => self.unknown = true,
+                Some(b'[') => {
+                    if !closed {
+                        self.unknown = true;
+                        break;
+                    }
+                    self.expression(&reference[2..len - 1], out);
+                }
+                _ if len == 1 => out.push('%'),
+                _ => {
+                    let consumed = self.plain(&reference[1..], &s[i..], out);
+                    i += consumed;
+                }
+            }
+            if out.len() > MAX_OUTPUT {
+                self.unknown = true;
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// `%name` (with `?`/`!` flags); `rest` is the text after it, of which
+    /// a parametric macro or `%define` may consume the rest of the line.
+    /// Returns how many bytes of `rest` were consumed.
+    fn plain(&mut self, reference: &str, rest: &str, out: &mut String) -> usize {
+        let (test, negate, name) = split_flags(reference);
+        if test {
+            self.conditional(name, negate, None, out);
+            return 0;
+        }
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        match name {
+            "dnl" => return line_end + usize::from(line_end < rest.len()),
+            "define" | "global" | "undefine" => {
+                self.builtin_define(name, rest[..line_end].trim_start());
+                return line_end;
+            }
+            _ => {}
+        }
+        let parametric = self.table.get(name).is_some_and(|m| m.params.is_some());
+        if parametric && rest.starts_with([' ', '\t']) {
+            let args = &rest[..line_end];
+            self.call(name, Some(args), out);
+            return line_end;
+        }
+        self.call(name, None, out);
+        0
+    }
+
+    /// `%{…}`: conditionals, builtins with `:`, calls with arguments.
+    fn braced(&mut self, inner: &str, out: &mut String) {
+        let flag_len = inner.bytes().take_while(|&b| b == b'?' || b == b'!').count();
+        let flags = &inner[..flag_len];
+        let body = &inner[flag_len..];
+        let name_len = name_len(body);
+        let name = &body[..name_len];
+        let after = &body[name_len..];
+        let negate = flags.contains('!');
+        let (arg, call_args) = match after.chars().next() {
+            Some(':') => (Some(&after[1..]), None),
+            Some(c) if c.is_whitespace() => (None, Some(after.trim_start())),
+            None => (None, None),
+            Some(_) => {
+                // `%{foo-bar}` and other shapes rpm rejects: not guessed.
+                self.unknown = true;
+                return;
+            }
+        };
+        if name.is_empty() {
+            self.unknown = true;
+            return;
+        }
+        // `%{-x:X}` and `%{!-x:X}` test an option of the macro being expanded.
+        let test = flags.contains('?') || (name.starts_with('-') && arg.is_some());
+        if test {
+            self.conditional(name, negate, arg, out);
+            return;
+        }
+        if let Some(arg) = arg {
+            self.builtin(name, arg, out);
+            return;
+        }
+        self.call(name, call_args, out);
+    }
+
+    /// `%{?name}`, `%{?name:X}`, `%{!?name:X}`.
+    fn conditional(&mut self, name: &str, negate: bool, arg: Option<&str>, out: &mut String) {
+        let defined = if self.frame_lookup(name).is_some() {
+            Defined::Yes
+        } else {
+            self.table.defined(name)
+        };
+        match (defined, negate) {
+            (Defined::Maybe, _) => self.unknown = true,
+            (Defined::Yes, false) => match arg {
+                Some(x) => self.expand_into(x, out),
+                None => self.call(name, None, out),
+            },
+            (Defined::No, true) => {
+                if let Some(x) = arg {
+                    self.expand_into(x, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `%{name:arg}` for builtins (and user macros, which take `arg` as one argument).
+    fn builtin(&mut self, name: &str, arg: &str, out: &mut String) {
+        match name {
+            "expand" => {
+                let mut once = String::new();
+                self.expand_into(arg, &mut once);
+                self.expand_into(&once, out);
+            }
+            "quote" => self.expand_into(arg, out),
+            "shrink" | "lower" | "upper" | "len" | "basename" | "dirname" | "suffix" => {
+                let mut v = String::new();
+                self.expand_into(arg, &mut v);
+                match name {
+                    "shrink" => out.push_str(&v.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    "lower" => out.push_str(&v.to_lowercase()),
+                    "upper" => out.push_str(&v.to_uppercase()),
+                    "len" => out.push_str(&v.chars().count().to_string()),
+                    "basename" => out.push_str(v.rsplit('/').next().unwrap_or("")),
+                    "dirname" => match v.rfind('/') {
+                        Some(p) => out.push_str(&v[..p]),
+                        None => out.push_str(&v),
+                    },
+                    _ => {
+                        if let Some(p) = v.rfind('.') {
+                            out.push_str(&v[p + 1..]);
+                        }
+                    }
+                }
+            }
+            "defined" | "undefined" => {
+                let mut v = String::new();
+                self.expand_into(arg, &mut v);
+                match self.table.defined(v.trim()) {
+                    Defined::Maybe => self.unknown = true,
+                    d => {
+                        let yes = (d == Defined::Yes) == (name == "defined");
+                        out.push(if yes { '1' } else { '0' });
+                    }
+                }
+            }
+            "expr" => self.expression(arg, out),
+            "define" | "global" | "undefine" => self.builtin_define(name, arg),
+            "echo" | "warn" | "verbose" | "trace" | "dump" | "nil" => {}
+            _ if IMPURE_BUILTINS.contains(&name) => self.unknown = true,
+            _ => self.call(name, Some(arg), out),
+        }
+    }
+
+    /// `%define`/`%global`/`%undefine` met during expansion.
+    fn builtin_define(&mut self, kind: &str, text: &str) {
+        if kind == "undefine" {
+            self.table.undefine(text.trim());
+            return;
+        }
+        let Some((name, params, body)) = split_definition(text) else {
+            self.unknown = true;
+            return;
+        };
+        let body = define_body(body);
+        let body = if kind == "global" {
+            let saved = self.unknown;
+            let mut v = String::new();
+            self.expand_into(&body, &mut v);
+            let ok = !self.unknown;
+            self.unknown = saved;
+            ok.then_some(v)
+        } else {
+            Some(body)
+        };
+        self.table.define(name, params, body, true);
+    }
+
+    /// `%[expr]` and `%{expr:…}`.
+    fn expression(&mut self, text: &str, out: &mut String) {
+        let mut v = String::new();
+        self.expand_into(text, &mut v);
+        if self.unknown {
+            return;
+        }
+        match expr::evaluate(&v) {
+            Some(value) => out.push_str(&value.to_string()),
+            None => self.unknown = true,
+        }
+    }
+
+    fn frame_lookup(&self, name: &str) -> Option<&String> {
+        self.frames.last().and_then(|f| f.get(name))
+    }
+
+    /// Expands a use of `name`, with arguments when it is parametric.
+    fn call(&mut self, name: &str, args: Option<&str>, out: &mut String) {
+        if let Some(v) = self.frame_lookup(name) {
+            out.push_str(&v.clone());
+            return;
+        }
+        if is_parameter_name(name) {
+            // `%1`, `%*` or `%{-x}` with no such argument: rpm expands these
+            // to nothing inside a macro body, and leaves them outside one.
+            if self.frames.is_empty() {
+                self.unknown = true;
+            }
+            return;
+        }
+        match name {
+            "nil" => return,
+            "define" | "global" | "undefine" => {
+                self.builtin_define(name, args.unwrap_or(""));
+                return;
+            }
+            _ => {}
+        }
+        let Some(m) = self.table.get(name).cloned() else {
+            self.unknown = true;
+            return;
+        };
+        let Some(body) = m.body.filter(|_| m.certain) else {
+            self.unknown = true;
+            return;
+        };
+        let Some(opts) = m.params else {
+            self.expand_into(&body, out);
+            return;
+        };
+        let mut expanded_args = String::new();
+        self.expand_into(args.unwrap_or(""), &mut expanded_args);
+        let Some(frame) = bind_arguments(name, &opts, &expanded_args) else {
+            self.unknown = true;
+            return;
+        };
+        self.frames.push(frame);
+        self.expand_into(&body, out);
+        self.frames.pop();
+    }
+}
+
+/// Splits `?`/`!` flags off a plain reference: `(test, negate, name)`.
+fn split_flags(reference: &str) -> (bool, bool, &str) {
+    let n = reference.bytes().take_while(|&b| b == b'?' || b == b'!').count();
+    let flags = &reference[..n];
+    (flags.contains('?'), flags.contains('!'), &reference[n..])
+}
+
+/// Length of a macro name inside `%{…}`: a name, `-x`, `-x*`, `*`, `**`, `#`, digits.
+fn name_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i = 1;
+    }
+    let start = i;
+    while i < b.len() && is_name_byte(b[i]) {
+        i += 1;
+    }
+    if i == start && i < b.len() && (b[i] == b'*' || b[i] == b'#') {
+        i += 1;
+        if b[i - 1] == b'*' && b.get(i) == Some(&b'*') {
+            i += 1;
+        }
+        return i;
+    }
+    if b.get(i) == Some(&b'*') {
+        i += 1;
+    }
+    i
+}
+
+/// True for the names rpm binds while expanding a parametric macro.
+fn is_parameter_name(name: &str) -> bool {
+    name.starts_with('-')
+        || name == "*"
+        || name == "**"
+        || name == "#"
+        || name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Binds a parametric macro's arguments as rpm's `setupArgs` does (getopt
+/// with the definition's option string; `-` disables option parsing).
+fn bind_arguments(name: &str, opts: &str, args: &str) -> Option<HashMap<String, String>> {
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let mut frame = HashMap::new();
+    frame.insert("0".to_owned(), name.to_owned());
+    frame.insert("**".to_owned(), words.join(" "));
+    let mut positional = Vec::new();
+    let parse_options = opts != "-";
+    let mut iter = words.iter();
+    while let Some(&w) = iter.next() {
+        if !parse_options || !w.starts_with('-') || w == "-" {
+            positional.push(w);
+            continue;
+        }
+        if w == "--" {
+            positional.extend(iter.by_ref());
+            break;
+        }
+        let letters: Vec<char> = w[1..].chars().collect();
+        let mut k = 0;
+        while k < letters.len() {
+            let c = letters[k];
+            let pos = opts.find(c)?;
+            let takes_arg = opts[pos + c.len_utf8()..].starts_with(':');
+            if takes_arg {
+                let attached: String = letters[k + 1..].iter().collect();
+                let value = if attached.is_empty() {
+                    (*iter.next()?).to_owned()
+                } else {
+                    attached
+                };
+                frame.insert(format!("-{c}"), format!("-{c} {value}"));
+                frame.insert(format!("-{c}*"), value);
+                break;
+            }
+            frame.insert(format!("-{c}"), format!("-{c}"));
+            k += 1;
+        }
+    }
+    frame.insert("#".to_owned(), positional.len().to_string());
+    frame.insert("*".to_owned(), positional.join(" "));
+    for (n, w) in positional.iter().enumerate() {
+        frame.insert((n + 1).to_string(), (*w).to_owned());
+    }
+    Some(frame)
+}
+
+/// The text of a `%{…}`-delimited group starting at `s[0] == '{'`, if closed.
+pub fn brace_group(s: &str) -> Option<&str> {
+    matching_close(s.as_bytes(), b'{', b'}').map(|end| &s[1..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(defs: &[&str]) -> MacroTable {
+        let mut t = MacroTable::new();
+        for d in defs {
+            t.define_arg(d).unwrap();
+        }
+        t
+    }
+
+    fn exp(t: &mut MacroTable, s: &str) -> Option<String> {
+        Expander::new(t).expand(s)
+    }
+
+    #[test]
+    fn conditionals_follow_rpm() {
+        let mut t = table(&["fedora 42"]);
+        assert_eq!(exp(&mut t, "0%{?fedora}").as_deref(), Some("042"));
+        assert_eq!(exp(&mut t, "0%{?suse_version}").as_deref(), Some("0"));
+        assert_eq!(exp(&mut t, "%{!?suse_version:x}").as_deref(), Some("x"));
+        assert_eq!(exp(&mut t, "%{?fedora:f}%{!?fedora:n}").as_deref(), Some("f"));
+        assert_eq!(exp(&mut t, "%{suse_version}"), None);
+        assert_eq!(exp(&mut t, "%suse_version"), None);
+        assert_eq!(exp(&mut t, "100%%").as_deref(), Some("100%"));
+        assert_eq!(exp(&mut t, "a %{nil}b").as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn parametric_macros() {
+        let mut t = MacroTable::new();
+        t.define("pm", Some(""), Some("python-%{**} python3-%{**}".into()), true);
+        assert_eq!(
+            exp(&mut t, "%{pm foo >= 1}").as_deref(),
+            Some("python-foo >= 1 python3-foo >= 1")
+        );
+        t.define("opt", Some("n:v"), Some("%{-n*}|%{-v:verbose}|%1|%#".into()), true);
+        assert_eq!(exp(&mut t, "%{opt -n x -v a b}").as_deref(), Some("x|verbose|a|2"));
+        assert_eq!(exp(&mut t, "%opt a\nrest").as_deref(), Some("|||1\nrest"));
+    }
+
+    #[test]
+    fn nested_define_and_expand() {
+        let mut t = MacroTable::new();
+        assert_eq!(
+            exp(&mut t, "%{!?python_module:%define python_module() python-%{**} python3-%{**}}")
+                .as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            exp(&mut t, "%{python_module six}").as_deref(),
+            Some("python-six python3-six")
+        );
+        t.define_arg("a b").unwrap();
+        t.define_arg("b %%{a}").unwrap();
+        assert_eq!(exp(&mut t, "%{expand:%{b}}").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn unknown_stays_unknown_and_no_runaway() {
+        let mut t = MacroTable::new();
+        t.define_arg("loop %{loop}").unwrap();
+        assert_eq!(exp(&mut t, "%{loop}"), None);
+        assert_eq!(exp(&mut t, "%(echo hi)"), None);
+        assert_eq!(exp(&mut t, "%{lua: print(1)}"), None);
+        t.define("maybe", None, None, false);
+        assert_eq!(exp(&mut t, "%{?maybe:x}"), None);
+    }
+}

@@ -1,0 +1,25 @@
+//! The spec parser: bytes in, a lossless syntax tree out, never a failure.
+//!
+//! Layers, each in its own module: [`logical`] joins physical lines as rpm
+//! does, [`line`] classifies them (nom), [`parse`] builds the conditional
+//! tree, [`deps`] reads dependencies with [`macros`] and [`expr`].
+//! `grammar/rpmspec.ebnf` is the grammar; each function implementing a
+//! production carries it in its doc comment.
+//!
+//! This module depends on nothing else in the crate.
+
+pub mod deplist;
+pub mod deps;
+pub mod expr;
+pub mod line;
+pub mod logical;
+pub mod macro_ref;
+pub mod macros;
+pub mod parse;
+pub mod sections;
+pub mod syntax;
+
+pub use deps::{dependencies, Analysis, Condition, Dependency, Expanded, ExpandedDep};
+pub use macros::MacroTable;
+pub use parse::parse;
+pub use syntax::{DepTag, Item, Line, LineKind, Op, SpecFile, Tag, Token, TokenKind};
