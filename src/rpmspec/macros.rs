@@ -590,7 +590,7 @@ mod tests {
         );
         t.define("opt", Some("n:v"), Some("%{-n*}|%{-v:verbose}|%1|%#".into()), true);
         assert_eq!(exp(&mut t, "%{opt -n x -v a b}").as_deref(), Some("x|verbose|a|2"));
-        assert_eq!(exp(&mut t, "%opt a\nrest").as_deref(), Some("|||1\nrest"));
+        assert_eq!(exp(&mut t, "%opt a\nrest").as_deref(), Some("||a|1\nrest"));
     }
 
     #[test]
