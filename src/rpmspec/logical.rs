@@ -153,12 +153,25 @@ fn ends_in_escaping_backslash(line: &[u8]) -> bool {
     run % 2 == 1
 }
 
-/// True when the line's first non-blank byte is `%`: the lines whose
-/// backslash continuation the macro engine consumes.
+/// True when the line is one whose backslash continuation the macro engine
+/// consumes: a `%define`/`%global`/`%undefine` body, or the argument of
+/// `%if`/`%elif` (and their variants) or `%include`. Any other line is
+/// re-split by rpm after expansion, so `%cmake \` followed by `%if` leaves
+/// the `%if` a directive.
 fn starts_with_directive(rest: &[u8]) -> bool {
-    rest.iter()
-        .find(|&&b| b != b' ' && b != b'\t')
-        .is_some_and(|&b| b == b'%')
+    let blanks = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let rest = &rest[blanks..];
+    let Some(word) = rest.strip_prefix(b"%") else {
+        return false;
+    };
+    let len = word
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    let word = &word[..len];
+    matches!(word, b"define" | b"global" | b"undefine" | b"include")
+        || word.starts_with(b"if")
+        || word.starts_with(b"elif")
 }
 
 #[cfg(test)]
@@ -209,6 +222,15 @@ mod tests {
         assert_eq!(texts("a %%{ b\nc\n"), ["a %%{ b\n", "c\n"]);
         assert_eq!(texts("a { b\nc\n"), ["a { b\n", "c\n"]);
         assert_eq!(texts("%{a {b}\n}\nc\n"), ["%{a {b}\n}\n", "c\n"]);
+    }
+
+    #[test]
+    fn macro_call_continuation_leaves_if_a_directive() {
+        assert_eq!(
+            texts("%cmake -DA \\\n%if 1\n  -DB\n%endif\n"),
+            ["%cmake -DA \\\n", "%if 1\n", "  -DB\n", "%endif\n"]
+        );
+        assert_eq!(texts("%if a \\\n  && b\nx\n"), ["%if a \\\n  && b\n", "x\n"]);
     }
 
     #[test]

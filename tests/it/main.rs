@@ -1,0 +1,9 @@
+//! venvjail's integration tests: one binary, one module per area.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod util;
+
+mod corpus;
+mod oracle;
+mod roundtrip_props;

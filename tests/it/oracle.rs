@@ -1,0 +1,1 @@
+//! Agreement with librpm (`rpmspec`) on the corpus — written by the oracle work.

@@ -1,0 +1,1 @@
+//! Property tests of the parser — written by the fuzz/proptest work.
