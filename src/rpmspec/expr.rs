@@ -83,6 +83,10 @@ impl Parser<'_> {
         self.s[self.i..].starts_with(tok.as_bytes())
     }
 
+///
+/// ```ebnf
+/// Expr := OrExpr [ "?" Expr ":" Expr ] ;
+/// ```
     fn ternary(&mut self) -> Option<Value> {
         self.depth += 1;
         if self.depth > 200 {
@@ -107,6 +111,10 @@ impl Parser<'_> {
         Some(v)
     }
 
+///
+/// ```ebnf
+/// OrExpr := AndExpr { "||" AndExpr } ;
+/// ```
     fn or(&mut self) -> Option<Value> {
         let mut v = self.and()?;
         while self.eat("||") {
@@ -116,6 +124,10 @@ impl Parser<'_> {
         Some(v)
     }
 
+///
+/// ```ebnf
+/// AndExpr := RelExpr { "&&" RelExpr } ;
+/// ```
     fn and(&mut self) -> Option<Value> {
         let mut v = self.relational()?;
         while self.eat("&&") {
@@ -125,6 +137,10 @@ impl Parser<'_> {
         Some(v)
     }
 
+///
+/// ```ebnf
+/// RelExpr := AddExpr { ( "==" | "!=" | "<=" | ">=" | "<" | ">" ) AddExpr } ;
+/// ```
     fn relational(&mut self) -> Option<Value> {
         let mut v = self.additive()?;
         loop {
@@ -150,6 +166,10 @@ impl Parser<'_> {
         }
     }
 
+///
+/// ```ebnf
+/// AddExpr := MulExpr { ( "+" | "-" ) MulExpr } ;
+/// ```
     fn additive(&mut self) -> Option<Value> {
         let mut v = self.multiplicative()?;
         loop {
@@ -174,6 +194,10 @@ impl Parser<'_> {
         }
     }
 
+///
+/// ```ebnf
+/// MulExpr := Unary { ( "*" | "/" ) Unary } ;
+/// ```
     fn multiplicative(&mut self) -> Option<Value> {
         let mut v = self.unary()?;
         loop {
@@ -194,6 +218,10 @@ impl Parser<'_> {
         }
     }
 
+///
+/// ```ebnf
+/// Unary := ( "!" | "-" ) Unary | Primary ;
+/// ```
     fn unary(&mut self) -> Option<Value> {
         self.depth += 1;
         if self.depth > 200 {
@@ -219,6 +247,10 @@ impl Parser<'_> {
         Some(v)
     }
 
+///
+/// ```ebnf
+/// Primary := "(" Expr ")" | Digit+ | '"' { byte - '"' } '"' | 'v"' { byte - '"' } '"' ;
+/// ```
     fn primary(&mut self) -> Option<Value> {
         self.skip_ws();
         let rest = &self.s[self.i..];

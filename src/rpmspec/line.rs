@@ -45,8 +45,8 @@ pub const CONDITIONALS: &[(&str, CondKeyword)] = &[
     ("ifpycache", CondKeyword::IfMacro),
 ];
 
-/// The section keywords rpm 4.18–4.20 recognise.
-const SECTIONS: &[(&str, SectionKind)] = &[
+/// The section keywords rpm 4.18–4.20 recognise (the one table of them).
+pub const SECTIONS: &[(&str, SectionKind)] = &[
     ("package", SectionKind::Package),
     ("description", SectionKind::Description),
     ("files", SectionKind::Files),
@@ -132,6 +132,7 @@ const OTHER_TAGS: &[&str] = &[
 /// ```ebnf
 /// Line := Blank | Conditional | MacroDef | SectionHeader | Comment
 ///       | TagLine | WrappedTag | MacroLine | Text ;
+/// LineEnd := [ "\r" ] "\n" | EOF ;
 /// ```
 pub fn classify(src: &[u8], line: &LogicalLine, ctx: Context, tokens: &mut Vec<Token>) -> LineKind {
     let content = line.content();
@@ -147,6 +148,14 @@ pub fn classify(src: &[u8], line: &LogicalLine, ctx: Context, tokens: &mut Vec<T
     kind
 }
 
+///
+/// ```ebnf
+/// Indent := WS+ ;
+/// Blank := TrailWS LineEnd ;
+/// Comment := Indent? "#" { byte } LineEnd ;
+/// MacroLine := "%" { byte } LineEnd ;
+/// Text := { byte } LineEnd ;
+/// ```
 fn classify_content(text: &[u8], start: usize, ctx: Context, tokens: &mut Vec<Token>) -> LineKind {
     let indent = text.iter().take_while(|&&b| is_blank(b)).count();
     let body = &text[indent..];
@@ -198,6 +207,9 @@ fn classify_content(text: &[u8], start: usize, ctx: Context, tokens: &mut Vec<To
 ///
 /// ```ebnf
 /// Conditional := Indent? "%" CondKeyword [ WS Rest ] LineEnd ;
+/// CondKeyword := "if" | "ifarch" | "ifnarch" | "ifos" | "ifnos"
+///              | "elif" | "elifarch" | "elifos" | "else" | "endif"
+///              | "ifpython2" | "ifpython3" | "ifpycache" ;
 /// ```
 fn conditional(body: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<LineKind> {
     let name_len = body[1..].iter().take_while(|&&b| is_name_byte(b)).count();
@@ -281,6 +293,15 @@ fn paren_group(i: &[u8]) -> IResult<&[u8], &[u8]> {
 ///
 /// ```ebnf
 /// SectionHeader := "%" SectionKw { WS+ Arg } LineEnd ;
+/// SectionKw := "package" | "description" | "files" | "changelog" | "prep"
+///            | "generate_buildrequires" | "conf" | "build" | "install" | "check"
+///            | "clean" | "pre" | "post" | "preun" | "postun" | "pretrans"
+///            | "posttrans" | "preuntrans" | "postuntrans" | "verifyscript"
+///            | "triggerprein" | "triggerin" | "trigger" | "triggerun"
+///            | "triggerpostun" | "filetriggerin" | "filetrigger" | "filetriggerun"
+///            | "filetriggerpostun" | "transfiletriggerin" | "transfiletrigger"
+///            | "transfiletriggerun" | "transfiletriggerpostun" | "sepolicy"
+///            | "sourcelist" | "patchlist" | "end" ;
 /// ```
 fn section_header(body: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<LineKind> {
     let name_len = body[1..].iter().take_while(|&&b| is_name_byte(b)).count();
@@ -364,6 +385,11 @@ fn tag_line(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> LineKind {
     }
 }
 
+///
+/// ```ebnf
+/// Gap := TrailWS ;
+/// Value := DepList | { byte } ;
+/// ```
 fn tag_line_inner(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Result<TagLine, String> {
     let head = tag_head(text).map_err(|_| "not a tag line".to_string())?;
     let (rest, (name, ws1, quals, ws2)) = head;
@@ -555,6 +581,10 @@ fn push_advance(tokens: &mut Vec<Token>, kind: TokenKind, at: &mut usize, len: u
 }
 
 /// Space or tab.
+///
+/// ```ebnf
+/// WS := " " | "\t" ;
+/// ```
 pub fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
@@ -564,6 +594,10 @@ fn is_blank_or_cr(b: u8) -> bool {
 }
 
 /// rpm's `risspace` minus the newline: what it trims from tag values.
+///
+/// ```ebnf
+/// TrailWS := { WS | "\r" | "\v" | "\f" | "\n" } ;
+/// ```
 pub fn is_trailing_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c | b'\n')
 }

@@ -99,6 +99,10 @@ fn next_logical_line(src: &[u8], start: usize) -> LogicalLine {
 
 /// Advances over one physical line from `from`, updating `depth` with rpm's
 /// counting rules; returns the index of its '\n', or `None` at end of input.
+///
+/// ```ebnf
+/// PhysLine := { byte - "\n" } ( "\n" | EOF ) ;
+/// ```
 fn scan_physical(src: &[u8], from: usize, depth: &mut Depth) -> Option<usize> {
     let mut i = from;
     while i < src.len() {

@@ -87,6 +87,10 @@ pub fn matching_close(s: &[u8], open: u8, close: u8) -> Option<usize> {
 }
 
 /// True for the bytes of a macro name.
+///
+/// ```ebnf
+/// Name := ( Letter | "_" ) { Letter | Digit | "_" } ;
+/// ```
 pub fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }

@@ -70,6 +70,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+///
+/// ```ebnf
+/// Cond := IfLine Item* { ElifLine Item* } [ ElseLine Item* ] EndifLine ;
+/// ```
     fn add(&mut self, id: LineId) {
         let line = &self.file.lines[id];
         match &line.kind {

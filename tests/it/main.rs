@@ -5,5 +5,6 @@
 mod util;
 
 mod corpus;
+mod grammar;
 mod oracle;
 mod roundtrip_props;
