@@ -28,7 +28,23 @@ fn strip_comments(s: &str) -> String {
 
 /// `Name := … ;` productions of a text, keyed by name.
 fn productions(text: &str) -> Vec<(String, String)> {
-    text.split(';')
+    // Split at `;` outside quoted literals.
+    let mut parts = Vec::new();
+    let (mut quote, mut start) = (None, 0);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, ';') => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+        .into_iter()
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
