@@ -522,7 +522,7 @@ pub fn lookup_tag(name: &[u8]) -> Option<Tag> {
 /// A tag wrapped in a conditional macro.
 ///
 /// ```ebnf
-/// WrappedTag := "%{" ( "?" | "!?" | "?!" ) Name ":" TagLine' "}" TrailWS LineEnd ;
+/// WrappedTag := "%{" ( "?" | "!?" | "?!" ) Name ":" InnerTag "}" TrailWS LineEnd ;
 /// ```
 fn wrapped_tag(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<LineKind> {
     let (len, closed) = macro_ref_len(text);
