@@ -112,14 +112,23 @@ pub fn text_line(file: &str, d: &Dependency) -> String {
         s.push(')');
     }
     s.push_str(": ");
-    s.push_str(&d.name);
+    s.push_str(&one_line(&d.name));
     if let (Some(op), Some(evr)) = (d.op, &d.evr) {
         s.push(' ');
         s.push_str(op.as_str());
         s.push(' ');
-        s.push_str(evr);
+        s.push_str(&one_line(evr));
     }
     s
+}
+
+/// A dependency joined over several physical lines, printed on one.
+fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\n') {
+        s.split_whitespace().collect::<Vec<_>>().join(" ").into()
+    } else {
+        s.into()
+    }
 }
 
 /// Runs `spec reprint`.

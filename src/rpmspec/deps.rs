@@ -14,7 +14,7 @@ use super::deplist::{normalise_rich, split_expanded};
 use super::expr;
 use super::macros::{define_body, Defined, Expander, MacroTable};
 use super::syntax::{
-    CondKeyword, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind, MacroDefKind, Op,
+    CondKeyword, Conditional, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind, MacroDefKind, Op,
     PackageRef, SectionKind, SpecFile, Tag, TagLine,
 };
 
@@ -123,6 +123,8 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
         section_names: HashMap::new(),
         noarch,
         main_name_set: false,
+        current: None,
+        problems: Vec::new(),
     };
     w.walk(&file.items, Some(true));
     let main = w.main_name();
@@ -131,6 +133,7 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
         owners,
         section_names,
         table,
+        problems,
         ..
     } = w;
     for (dep, owner) in deps.iter_mut().zip(owners) {
@@ -139,9 +142,12 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
             Owner::Section(id) => section_names.get(&id).cloned().unwrap_or_else(|| main.clone()),
         };
     }
+    let mut warnings = file.diagnostics.clone();
+    warnings.extend(problems);
+    warnings.sort_by_key(|d| d.line);
     Analysis {
         deps,
-        warnings: file.diagnostics.clone(),
+        warnings,
         macros: table,
     }
 }
@@ -161,6 +167,10 @@ struct Walker<'f, 'a> {
     section_names: HashMap<LineId, String>,
     noarch: bool,
     main_name_set: bool,
+    /// The header of the section being read, decided with branch truth.
+    current: Option<LineId>,
+    /// Dependencies rpm would reject, as warnings.
+    problems: Vec<Diagnostic>,
 }
 
 /// Three-valued AND.
@@ -177,36 +187,58 @@ impl Walker<'_, '_> {
         for item in items {
             match item {
                 Item::Line(id) => self.line(*id, active),
-                Item::Conditional(cond) => {
-                    let mut none_taken = Some(true);
-                    let first = cond.branches.first().map(|b| b.directive);
-                    for branch in &cond.branches {
-                        let line = &self.file.lines[branch.directive];
-                        let LineKind::Conditional(d) = &line.kind else {
-                            continue;
-                        };
-                        let (own, branch_name, cond_line) = if d.keyword == CondKeyword::Else {
-                            (Some(true), "else", first.unwrap_or(branch.directive))
-                        } else if d.keyword.is_elif() {
-                            (self.eval(d, active), "elif", branch.directive)
-                        } else {
-                            (self.eval(d, active), "if", branch.directive)
-                        };
-                        let taken = and(none_taken, own);
-                        none_taken = and(none_taken, own.map(|v| !v));
-                        let cl = &self.file.lines[cond_line];
-                        let text = self.file.str(&(cl.span.start..cl.span.end));
-                        self.conditions.push(Condition {
-                            line: cl.number,
-                            text: text.trim_end().to_owned(),
-                            branch: branch_name,
-                        });
-                        self.walk(&branch.items, and(active, taken));
-                        self.conditions.pop();
-                    }
-                }
+                Item::Conditional(cond) => self.conditional(cond, active),
             }
         }
+    }
+
+    /// Walks each branch with its truth; the section being read afterwards
+    /// is the taken branch's, or the latest possible one when undecided.
+    fn conditional(&mut self, cond: &Conditional, active: Option<bool>) {
+        let mut none_taken = Some(true);
+        let first = cond.branches.first().map(|b| b.directive);
+        let entry = self.current;
+        let mut exits: Vec<(Option<bool>, Option<LineId>)> = Vec::new();
+        let mut has_else = false;
+        for branch in &cond.branches {
+            let line = &self.file.lines[branch.directive];
+            let LineKind::Conditional(d) = &line.kind else {
+                continue;
+            };
+            let (own, branch_name, cond_line) = if d.keyword == CondKeyword::Else {
+                has_else = true;
+                (Some(true), "else", first.unwrap_or(branch.directive))
+            } else if d.keyword.is_elif() {
+                (self.eval(d, active), "elif", branch.directive)
+            } else {
+                (self.eval(d, active), "if", branch.directive)
+            };
+            let taken = and(none_taken, own);
+            none_taken = and(none_taken, own.map(|v| !v));
+            let cl = &self.file.lines[cond_line];
+            let text = self.file.str(&(cl.span.start..cl.span.end));
+            self.conditions.push(Condition {
+                line: cl.number,
+                text: text.trim_end().to_owned(),
+                branch: branch_name,
+            });
+            self.current = entry;
+            self.walk(&branch.items, and(active, taken));
+            exits.push((taken, self.current));
+            self.conditions.pop();
+        }
+        if !has_else {
+            exits.push((none_taken, entry));
+        }
+        self.current = match exits.iter().find(|(t, _)| *t == Some(true)) {
+            Some((_, exit)) => *exit,
+            None => exits
+                .iter()
+                .filter(|(t, _)| *t != Some(false))
+                .map(|(_, e)| *e)
+                .max()
+                .unwrap_or(entry),
+        };
     }
 
     fn expand(&mut self, text: &str) -> Option<String> {
@@ -314,7 +346,9 @@ impl Walker<'_, '_> {
                     let _ = self.expand(&text);
                 }
             }
-            LineKind::Section(header) if active != Some(false) => {
+            // Named even in an inactive branch: its lines still need an owner.
+            LineKind::Section(header) => {
+                self.current = Some(id);
                 if let Some(name) = self.section_name(header.kind, header.package.as_ref()) {
                     self.section_names.insert(id, name);
                 }
@@ -364,7 +398,7 @@ impl Walker<'_, '_> {
                 let owner = if dep_tag.belongs_to_source() {
                     Owner::Main
                 } else {
-                    line.section.map_or(Owner::Main, Owner::Section)
+                    self.current.map_or(Owner::Main, Owner::Section)
                 };
                 let qualifiers: Vec<String> = tag
                     .qualifiers
@@ -372,6 +406,17 @@ impl Walker<'_, '_> {
                     .map(|q| self.file.str(q).into_owned())
                     .collect();
                 for item in &tag.deps {
+                    if let Some(problem) = item.problem {
+                        self.problems.push(Diagnostic {
+                            line: line.number,
+                            message: format!(
+                                "{} '{}' skipped: {problem}",
+                                dep_tag.as_str(),
+                                self.file.str(&item.span)
+                            ),
+                        });
+                        continue;
+                    }
                     let dep = self.dependency(dep_tag, &qualifiers, item, line.number, active);
                     self.deps.push(dep);
                     self.owners.push(owner);
