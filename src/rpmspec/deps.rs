@@ -272,10 +272,12 @@ impl Walker<'_, '_> {
                 Some(hit != (d.keyword == CondKeyword::IfNOs))
             }
             CondKeyword::IfMacro => {
+                // python-rpm-macros defines `%ifpython3` as an `%if …` line.
                 let name = self.file.str(&d.name).into_owned();
-                let body = self.expand(&format!("%{{{name}}}"))?;
-                let rest = body.trim_start().strip_prefix("%if")?;
-                let text = self.expand(rest)?;
+                let m = self.table.get(&name).filter(|m| m.certain)?;
+                let body = m.body.clone()?;
+                let rest = body.trim_start().strip_prefix("%if")?.to_owned();
+                let text = self.expand(&rest)?;
                 expr::condition(&text)
             }
             CondKeyword::Else | CondKeyword::Endif => Some(true),

@@ -442,6 +442,10 @@ impl<'t> Expander<'t> {
             self.unknown = true;
             return;
         };
+        if name == "python_module" && body.trim_start().starts_with("%{lua:") {
+            self.python_module(args.unwrap_or(""), out);
+            return;
+        }
         let Some(opts) = m.params else {
             self.expand_into(&body, out);
             return;
@@ -455,6 +459,42 @@ impl<'t> Expander<'t> {
         self.frames.push(frame);
         self.expand_into(&body, out);
         self.frames.pop();
+    }
+}
+
+impl Expander<'_> {
+    /// openSUSE's `%python_module` as python-rpm-macros' `python_module_lua`
+    /// computes it: for each flavour in `%pythons`, `FLAVOUR-ARGS` with
+    /// `%python` replaced by the flavour, parenthesised when the arguments
+    /// hold a rich operator. Its Lua body is not run; this is its meaning.
+    fn python_module(&mut self, args: &str, out: &mut String) {
+        if self.table.defined("pythons") != Defined::Yes {
+            self.unknown = true;
+            return;
+        }
+        let mut pythons = String::new();
+        self.expand_into("%{pythons}", &mut pythons);
+        let rich = args
+            .split_whitespace()
+            .any(|w| matches!(w, "and" | "or" | "if" | "with" | "without" | "unless"));
+        let mut first = true;
+        for flavor in pythons.split_whitespace() {
+            let text = args.replace("%{python}", flavor).replace("%python", flavor);
+            let mut expanded = String::new();
+            self.expand_into(&text, &mut expanded);
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            let dep = format!("{flavor}-{}", expanded.trim());
+            if rich {
+                out.push('(');
+                out.push_str(&dep);
+                out.push(')');
+            } else {
+                out.push_str(&dep);
+            }
+        }
     }
 }
 

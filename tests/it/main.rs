@@ -8,3 +8,4 @@ mod corpus;
 mod grammar;
 mod oracle;
 mod roundtrip_props;
+mod spec_deps_snapshots;

@@ -75,6 +75,11 @@ impl TestCommand {
         self
     }
 
+    pub fn cwd(&mut self, dir: &Path) -> &mut Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+
     pub fn arg_path(&mut self, p: &Path) -> &mut Self {
         self.cmd.arg(p);
         self
