@@ -8,4 +8,5 @@ mod corpus;
 mod grammar;
 mod oracle;
 mod roundtrip_props;
+mod spec_cli;
 mod spec_deps_snapshots;
