@@ -69,6 +69,11 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SpecCommand {
     /// List the dependencies of spec files, with conditions and expansion.
+    ///
+    /// Text output lists what rpm would see with the given macros: macros
+    /// expanded where known (the text as written otherwise), dependencies in
+    /// branches known to be false left out. JSON lists every dependency with
+    /// its conditions, expansion and whether it is active.
     Deps(SpecDepsArgs),
     /// Print a spec rebuilt from its syntax tree (byte-identical).
     Reprint {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{read_file, Error};
 use crate::output::Reporter;
-use crate::rpmspec::{self, Dependency, MacroTable};
+use crate::rpmspec::{self, Dependency, MacroTable, Op};
 
 /// Output format of `spec deps`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +94,10 @@ fn write_deps(results: &[FileDeps], format: DepsFormat, out: &mut dyn Write) -> 
         }
         DepsFormat::Text => {
             for r in results {
-                for d in &r.deps {
-                    writeln!(out, "{}", text_line(&r.file, d))?;
+                for d in r.deps.iter().filter(|d| d.active != Some(false)) {
+                    for line in text_lines(&r.file, d) {
+                        writeln!(out, "{line}")?;
+                    }
                 }
             }
             Ok(())
@@ -103,23 +105,30 @@ fn write_deps(results: &[FileDeps], format: DepsFormat, out: &mut dyn Write) -> 
     }
 }
 
-/// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]`.
-pub fn text_line(file: &str, d: &Dependency) -> String {
-    let mut s = format!("{file}:{}: [{}] {}", d.line, d.package, d.tag.as_str());
+/// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]`, one line per
+/// expanded dependency; the text as written when a macro is unknown.
+pub fn text_lines(file: &str, d: &Dependency) -> Vec<String> {
+    let mut head = format!("{file}:{}: [{}] {}", d.line, d.package, d.tag.as_str());
     if !d.qualifiers.is_empty() {
-        s.push('(');
-        s.push_str(&d.qualifiers.join(","));
-        s.push(')');
+        head.push('(');
+        head.push_str(&d.qualifiers.join(","));
+        head.push(')');
     }
-    s.push_str(": ");
-    s.push_str(&one_line(&d.name));
-    if let (Some(op), Some(evr)) = (d.op, &d.evr) {
-        s.push(' ');
-        s.push_str(op.as_str());
-        s.push(' ');
-        s.push_str(&one_line(evr));
+    let render = |name: &str, op: Option<Op>, evr: Option<&str>| {
+        let mut s = format!("{head}: {}", one_line(name));
+        if let (Some(op), Some(evr)) = (op, evr) {
+            s.push_str(&format!(" {} {}", op.as_str(), one_line(evr)));
+        }
+        s
+    };
+    match &d.expanded {
+        Some(e) => e
+            .as_slice()
+            .iter()
+            .map(|x| render(&x.name, x.op, x.evr.as_deref()))
+            .collect(),
+        None => vec![render(&d.name, d.op, d.evr.as_deref())],
     }
-    s
 }
 
 /// A dependency joined over several physical lines, printed on one.
