@@ -30,7 +30,9 @@ struct Spec {
 }
 
 fn spec_files(dir: &Path, out: &mut Vec<PathBuf>, depth: u32) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -118,7 +120,11 @@ fn measure(specs: &[Spec], passes: usize, f: fn(&[Spec]) -> usize) -> Timing {
         })
         .collect();
     times.sort();
-    Timing { best: times[0], median: times[times.len() / 2], count }
+    Timing {
+        best: times[0],
+        median: times[times.len() / 2],
+        count,
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -130,9 +136,8 @@ fn mb(bytes: usize) -> f64 {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 fn main() {
@@ -140,7 +145,11 @@ fn main() {
     let (label, specs) = load_corpus();
     let passes = env_usize("VENVJAIL_BENCH_PASSES").unwrap_or(7);
     let total_bytes: usize = specs.iter().map(|s| s.bytes.len()).sum();
-    println!("corpus: {} specs, {:.1} MB ({label})", specs.len(), mb(total_bytes));
+    println!(
+        "corpus: {} specs, {:.1} MB ({label})",
+        specs.len(),
+        mb(total_bytes)
+    );
     println!("passes: 1 warm-up + {passes} timed, one thread");
 
     let p = measure(&specs, passes, pass_parse);

@@ -11,7 +11,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Build relocatable Python venvs from distribution packages in OBS, and keep
 /// the packaging that drives them in sync.
 #[derive(Debug, Parser)]
-#[command(name = "venvjail", version, propagate_version = false, max_term_width = 100)]
+#[command(
+    name = "venvjail",
+    version,
+    propagate_version = false,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Run as if started in DIR.
     #[arg(short = 'C', value_name = "DIR")]

@@ -82,7 +82,11 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
     })
 }
 
-fn write_deps(results: &[FileDeps], format: DepsFormat, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_deps(
+    results: &[FileDeps],
+    format: DepsFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         DepsFormat::Json => {
             if let [one] = results {

@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn rpm_tokenizer_cases() {
-        assert_eq!(split("qux = 1:2-3, a,b , c"), ["qux = 1:2-3", "a", "b", "c"]);
+        assert_eq!(
+            split("qux = 1:2-3, a,b , c"),
+            ["qux = 1:2-3", "a", "b", "c"]
+        );
         assert_eq!(split("foo, >= 1.0"), ["foo >= 1.0"]);
         assert_eq!(split("foo >=,1.0"), ["foo >= 1.0"]);
         assert_eq!(split("foo>=1.0"), ["foo>=1.0"]);
@@ -272,8 +275,14 @@ mod tests {
         assert_eq!(split("(a or b)c"), ["(a or b)", "c"]);
         assert_eq!(split("modalias(of:a,b)"), ["modalias(of:a", "b)"]);
         assert_eq!(split("(a or (b and c)) d"), ["(a or (b and c))", "d"]);
-        assert_eq!(split("%{python_module foo >= 1} bar"), ["%{python_module foo >= 1}", "bar"]);
-        assert_eq!(split("a%{?_isa} >= %{version}"), ["a%{?_isa} >= %{version}"]);
+        assert_eq!(
+            split("%{python_module foo >= 1} bar"),
+            ["%{python_module foo >= 1}", "bar"]
+        );
+        assert_eq!(
+            split("a%{?_isa} >= %{version}"),
+            ["a%{?_isa} >= %{version}"]
+        );
         assert_eq!(split(""), Vec::<String>::new());
     }
 
@@ -281,7 +290,10 @@ mod tests {
     fn problems() {
         let mut toks = Vec::new();
         let items = dep_list(b"x =1", 0, &mut toks);
-        assert_eq!(items[1].problem, Some("dependency tokens must begin with alpha-numeric, '_' or '/'"));
+        assert_eq!(
+            items[1].problem,
+            Some("dependency tokens must begin with alpha-numeric, '_' or '/'")
+        );
         let items = dep_list(b"x >=", 0, &mut toks);
         assert_eq!(items[0].problem, Some("version required"));
         let items = dep_list(b"(a or b", 0, &mut toks);
@@ -290,6 +302,9 @@ mod tests {
 
     #[test]
     fn rich_normalised() {
-        assert_eq!(normalise_rich("(  a   and  (b or c)  )"), "(a and (b or c))");
+        assert_eq!(
+            normalise_rich("(  a   and  (b or c)  )"),
+            "(a and (b or c))"
+        );
     }
 }

@@ -14,8 +14,8 @@ use super::deplist::{normalise_rich, split_expanded};
 use super::expr;
 use super::macros::{define_body, Defined, Expander, MacroTable};
 use super::syntax::{
-    CondKeyword, Conditional, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind, MacroDefKind, Op,
-    PackageRef, SectionKind, SpecFile, Tag, TagLine,
+    CondKeyword, Conditional, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind,
+    MacroDefKind, Op, PackageRef, SectionKind, SpecFile, Tag, TagLine,
 };
 
 /// One dependency as `spec deps` reports it.
@@ -139,7 +139,10 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
     for (dep, owner) in deps.iter_mut().zip(owners) {
         dep.package = match owner {
             Owner::Main => main.clone(),
-            Owner::Section(id) => section_names.get(&id).cloned().unwrap_or_else(|| main.clone()),
+            Owner::Section(id) => section_names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| main.clone()),
         };
     }
     let mut warnings = file.diagnostics.clone();
@@ -317,7 +320,8 @@ impl Walker<'_, '_> {
                         }
                     }
                     MacroDefKind::Define => {
-                        self.table.define(&name, params.as_deref(), Some(body), certain);
+                        self.table
+                            .define(&name, params.as_deref(), Some(body), certain);
                     }
                     MacroDefKind::Global => {
                         let value = self.expand(&body);
@@ -367,7 +371,11 @@ impl Walker<'_, '_> {
             PackageRef::Full(s) => (self.file.str(s).into_owned(), true),
             PackageRef::Suffix(s) => (self.file.str(s).into_owned(), false),
         };
-        let raw = if full { text } else { format!("%{{name}}-{text}") };
+        let raw = if full {
+            text
+        } else {
+            format!("%{{name}}-{text}")
+        };
         Some(self.expand(&raw).unwrap_or(raw))
     }
 

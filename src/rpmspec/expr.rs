@@ -83,10 +83,10 @@ impl Parser<'_> {
         self.s[self.i..].starts_with(tok.as_bytes())
     }
 
-///
-/// ```ebnf
-/// Expr := OrExpr [ "?" Expr ":" Expr ] ;
-/// ```
+    ///
+    /// ```ebnf
+    /// Expr := OrExpr [ "?" Expr ":" Expr ] ;
+    /// ```
     fn ternary(&mut self) -> Option<Value> {
         self.depth += 1;
         if self.depth > 200 {
@@ -111,10 +111,10 @@ impl Parser<'_> {
         Some(v)
     }
 
-///
-/// ```ebnf
-/// OrExpr := AndExpr { "||" AndExpr } ;
-/// ```
+    ///
+    /// ```ebnf
+    /// OrExpr := AndExpr { "||" AndExpr } ;
+    /// ```
     fn or(&mut self) -> Option<Value> {
         let mut v = self.and()?;
         while self.eat("||") {
@@ -124,10 +124,10 @@ impl Parser<'_> {
         Some(v)
     }
 
-///
-/// ```ebnf
-/// AndExpr := RelExpr { "&&" RelExpr } ;
-/// ```
+    ///
+    /// ```ebnf
+    /// AndExpr := RelExpr { "&&" RelExpr } ;
+    /// ```
     fn and(&mut self) -> Option<Value> {
         let mut v = self.relational()?;
         while self.eat("&&") {
@@ -137,10 +137,10 @@ impl Parser<'_> {
         Some(v)
     }
 
-///
-/// ```ebnf
-/// RelExpr := AddExpr { ( "==" | "!=" | "<=" | ">=" | "<" | ">" ) AddExpr } ;
-/// ```
+    ///
+    /// ```ebnf
+    /// RelExpr := AddExpr { ( "==" | "!=" | "<=" | ">=" | "<" | ">" ) AddExpr } ;
+    /// ```
     fn relational(&mut self) -> Option<Value> {
         let mut v = self.additive()?;
         loop {
@@ -166,10 +166,10 @@ impl Parser<'_> {
         }
     }
 
-///
-/// ```ebnf
-/// AddExpr := MulExpr { ( "+" | "-" ) MulExpr } ;
-/// ```
+    ///
+    /// ```ebnf
+    /// AddExpr := MulExpr { ( "+" | "-" ) MulExpr } ;
+    /// ```
     fn additive(&mut self) -> Option<Value> {
         let mut v = self.multiplicative()?;
         loop {
@@ -194,10 +194,10 @@ impl Parser<'_> {
         }
     }
 
-///
-/// ```ebnf
-/// MulExpr := Unary { ( "*" | "/" ) Unary } ;
-/// ```
+    ///
+    /// ```ebnf
+    /// MulExpr := Unary { ( "*" | "/" ) Unary } ;
+    /// ```
     fn multiplicative(&mut self) -> Option<Value> {
         let mut v = self.unary()?;
         loop {
@@ -218,10 +218,10 @@ impl Parser<'_> {
         }
     }
 
-///
-/// ```ebnf
-/// Unary := ( "!" | "-" ) Unary | Primary ;
-/// ```
+    ///
+    /// ```ebnf
+    /// Unary := ( "!" | "-" ) Unary | Primary ;
+    /// ```
     fn unary(&mut self) -> Option<Value> {
         self.depth += 1;
         if self.depth > 200 {
@@ -247,10 +247,10 @@ impl Parser<'_> {
         Some(v)
     }
 
-///
-/// ```ebnf
-/// Primary := "(" Expr ")" | Digit+ | '"' { byte - '"' } '"' | 'v"' { byte - '"' } '"' ;
-/// ```
+    ///
+    /// ```ebnf
+    /// Primary := "(" Expr ")" | Digit+ | '"' { byte - '"' } '"' | 'v"' { byte - '"' } '"' ;
+    /// ```
     fn primary(&mut self) -> Option<Value> {
         self.skip_ws();
         let rest = &self.s[self.i..];
@@ -268,7 +268,10 @@ impl Parser<'_> {
             b if b.is_ascii_digit() => {
                 let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
                 // rpm rejects `1a`: a number glued to letters is a bare word.
-                if rest.get(n).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
+                if rest
+                    .get(n)
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                {
                     return None;
                 }
                 let text = std::str::from_utf8(&rest[..n]).ok()?;
@@ -311,15 +314,13 @@ pub fn rpmvercmp_evr(a: &str, b: &str) -> Ordering {
     let (eb, vb, rb) = split(b);
     let ea: u64 = ea.parse().unwrap_or(0);
     let eb: u64 = eb.parse().unwrap_or(0);
-    ea.cmp(&eb)
-        .then_with(|| rpmvercmp(va, vb))
-        .then_with(|| {
-            if ra.is_empty() || rb.is_empty() {
-                Ordering::Equal
-            } else {
-                rpmvercmp(ra, rb)
-            }
-        })
+    ea.cmp(&eb).then_with(|| rpmvercmp(va, vb)).then_with(|| {
+        if ra.is_empty() || rb.is_empty() {
+            Ordering::Equal
+        } else {
+            rpmvercmp(ra, rb)
+        }
+    })
 }
 
 /// rpm's `rpmvercmp`: alternating numeric and alphabetic segments, `~`

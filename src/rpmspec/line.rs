@@ -242,7 +242,9 @@ fn conditional(body: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<Lin
 /// MacroDef := Indent? ( "%define" | "%global" | "%undefine" ) WS+ Name [ "(" Opts ")" ] WS* Body LineEnd ;
 /// ```
 fn macro_def(body: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<LineKind> {
-    fn parse(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], &[u8], Option<&[u8]>, &[u8])> {
+    /// Keyword, blanks, name, parameters, blanks.
+    type Parts<'a> = (&'a [u8], &'a [u8], &'a [u8], Option<&'a [u8]>, &'a [u8]);
+    fn parse(i: &[u8]) -> IResult<&[u8], Parts<'_>> {
         let (i, kw) = preceded(
             char('%'),
             nom::branch::alt((tag("define"), tag("global"), tag("undefine"))),
@@ -393,9 +395,8 @@ fn tag_line(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> LineKind {
 fn tag_line_inner(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Result<TagLine, String> {
     let head = tag_head(text).map_err(|_| "not a tag line".to_string())?;
     let (rest, (name, ws1, quals, ws2)) = head;
-    let tag = lookup_tag(name).ok_or_else(|| {
-        format!("unknown tag {}", String::from_utf8_lossy(name))
-    })?;
+    let tag =
+        lookup_tag(name).ok_or_else(|| format!("unknown tag {}", String::from_utf8_lossy(name)))?;
     let mut at = start;
     let name_span = at..at + name.len();
     push_advance(tokens, TokenKind::TagName, &mut at, name.len());
@@ -423,7 +424,11 @@ fn tag_line_inner(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Result<
     let gap = at..at + gap_len;
     push_advance(tokens, TokenKind::Gap, &mut at, gap_len);
     let value = &rest[gap_len..];
-    let trail = value.iter().rev().take_while(|&&b| is_trailing_ws(b)).count();
+    let trail = value
+        .iter()
+        .rev()
+        .take_while(|&&b| is_trailing_ws(b))
+        .count();
     let value = &value[..value.len() - trail];
     let value_span = at..at + value.len();
     let deps = if let Tag::Dependency(_) = tag {
@@ -445,13 +450,15 @@ fn tag_line_inner(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Result<
 }
 
 type Qualifiers<'a> = Option<(&'a [u8], &'a [u8], &'a [u8])>;
+/// Name, blanks, qualifiers, blanks.
+type TagHead<'a> = (&'a [u8], &'a [u8], Qualifiers<'a>, &'a [u8]);
 
 /// The tag name, optional qualifier list and the colon (left in the rest).
 ///
 /// ```ebnf
 /// Qual := QualTok { "," QualTok } ;
 /// ```
-fn tag_head(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], Qualifiers<'_>, &[u8])> {
+fn tag_head(i: &[u8]) -> IResult<&[u8], TagHead<'_>> {
     let (i, name) = tag_name(i)?;
     let (i, ws1) = take_while(is_blank).parse(i)?;
     let (i, quals) = opt((
@@ -533,12 +540,18 @@ fn wrapped_tag(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<Lin
         return None;
     }
     let inner = &text[2..len - 1];
-    let flags = inner.iter().take_while(|&&b| b == b'?' || b == b'!').count();
+    let flags = inner
+        .iter()
+        .take_while(|&&b| b == b'?' || b == b'!')
+        .count();
     if !inner[..flags].contains(&b'?') {
         return None;
     }
     let negated = inner[..flags].contains(&b'!');
-    let name_len = inner[flags..].iter().take_while(|&&b| is_name_byte(b)).count();
+    let name_len = inner[flags..]
+        .iter()
+        .take_while(|&&b| is_name_byte(b))
+        .count();
     if name_len == 0 || inner.get(flags + name_len) != Some(&b':') {
         return None;
     }
@@ -552,7 +565,12 @@ fn wrapped_tag(text: &[u8], start: usize, tokens: &mut Vec<Token>) -> Option<Lin
     match tag_line_inner(tag_text, start + tag_off, tokens) {
         Ok(inner_tag) => {
             push(tokens, TokenKind::Wrapper, start + len - 1, 1);
-            push(tokens, TokenKind::TrailingWhitespace, start + len, text.len() - len);
+            push(
+                tokens,
+                TokenKind::TrailingWhitespace,
+                start + len,
+                text.len() - len,
+            );
             Some(LineKind::WrappedTag(WrappedTag {
                 macro_name: start + 2 + flags..start + 2 + flags + name_len,
                 negated,

@@ -115,12 +115,8 @@ fn scan_physical(src: &[u8], from: usize, depth: &mut Depth) -> Option<usize> {
         }
         match src[i] {
             b'\n' => return Some(i),
-            b'\\' => {
-                // `\x` skips x; a backslash before the newline is handled by the caller.
-                if i + 1 < src.len() && src[i + 1] != b'\n' {
-                    i += 1;
-                }
-            }
+            // `\x` skips x; a backslash before the newline is handled by the caller.
+            b'\\' if i + 1 < src.len() && src[i + 1] != b'\n' => i += 1,
             b'%' => match src.get(i + 1) {
                 Some(b'{') => {
                     depth.brace += 1;
@@ -163,7 +159,10 @@ fn ends_in_escaping_backslash(line: &[u8]) -> bool {
 /// re-split by rpm after expansion, so `%cmake \` followed by `%if` leaves
 /// the `%if` a directive.
 fn starts_with_directive(rest: &[u8]) -> bool {
-    let blanks = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let blanks = rest
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
     let rest = &rest[blanks..];
     let Some(word) = rest.strip_prefix(b"%") else {
         return false;
@@ -234,7 +233,10 @@ mod tests {
             texts("%cmake -DA \\\n%if 1\n  -DB\n%endif\n"),
             ["%cmake -DA \\\n", "%if 1\n", "  -DB\n", "%endif\n"]
         );
-        assert_eq!(texts("%if a \\\n  && b\nx\n"), ["%if a \\\n  && b\n", "x\n"]);
+        assert_eq!(
+            texts("%if a \\\n  && b\nx\n"),
+            ["%if a \\\n  && b\n", "x\n"]
+        );
     }
 
     #[test]

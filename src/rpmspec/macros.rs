@@ -49,15 +49,51 @@ pub struct MacroTable {
 
 /// Builtins that expand without running anything.
 const PURE_BUILTINS: &[&str] = &[
-    "expand", "quote", "shrink", "lower", "upper", "len", "basename", "dirname", "suffix",
-    "defined", "undefined", "expr", "nil", "dnl", "define", "global", "undefine", "echo", "warn",
-    "verbose", "trace", "dump",
+    "expand",
+    "quote",
+    "shrink",
+    "lower",
+    "upper",
+    "len",
+    "basename",
+    "dirname",
+    "suffix",
+    "defined",
+    "undefined",
+    "expr",
+    "nil",
+    "dnl",
+    "define",
+    "global",
+    "undefine",
+    "echo",
+    "warn",
+    "verbose",
+    "trace",
+    "dump",
 ];
 
 /// Builtins whose result depends on the build host or runs code.
 const IMPURE_BUILTINS: &[&str] = &[
-    "lua", "getenv", "load", "uncompress", "exists", "getncpus", "getconfdir", "rpmversion",
-    "url2path", "u2p", "S", "P", "macrobody", "shescape", "sub", "gsub", "rep", "reverse", "error",
+    "lua",
+    "getenv",
+    "load",
+    "uncompress",
+    "exists",
+    "getncpus",
+    "getconfdir",
+    "rpmversion",
+    "url2path",
+    "u2p",
+    "S",
+    "P",
+    "macrobody",
+    "shescape",
+    "sub",
+    "gsub",
+    "rep",
+    "reverse",
+    "error",
 ];
 
 impl MacroTable {
@@ -67,7 +103,13 @@ impl MacroTable {
     }
 
     /// Defines `name` as `body` (the innermost definition).
-    pub fn define(&mut self, name: &str, params: Option<&str>, body: Option<String>, certain: bool) {
+    pub fn define(
+        &mut self,
+        name: &str,
+        params: Option<&str>,
+        body: Option<String>,
+        certain: bool,
+    ) {
         self.macros.entry(name.to_owned()).or_default().push(Macro {
             params: params.map(str::to_owned),
             body,
@@ -267,7 +309,10 @@ impl<'t> Expander<'t> {
 
     /// `%{…}`: conditionals, builtins with `:`, calls with arguments.
     fn braced(&mut self, inner: &str, out: &mut String) {
-        let flag_len = inner.bytes().take_while(|&b| b == b'?' || b == b'!').count();
+        let flag_len = inner
+            .bytes()
+            .take_while(|&b| b == b'?' || b == b'!')
+            .count();
         let flags = &inner[..flag_len];
         let body = &inner[flag_len..];
         let name_len = name_len(body);
@@ -500,7 +545,10 @@ impl Expander<'_> {
 
 /// Splits `?`/`!` flags off a plain reference: `(test, negate, name)`.
 fn split_flags(reference: &str) -> (bool, bool, &str) {
-    let n = reference.bytes().take_while(|&b| b == b'?' || b == b'!').count();
+    let n = reference
+        .bytes()
+        .take_while(|&b| b == b'?' || b == b'!')
+        .count();
     let flags = &reference[..n];
     (flags.contains('?'), flags.contains('!'), &reference[n..])
 }
@@ -613,7 +661,10 @@ mod tests {
         assert_eq!(exp(&mut t, "0%{?fedora}").as_deref(), Some("042"));
         assert_eq!(exp(&mut t, "0%{?suse_version}").as_deref(), Some("0"));
         assert_eq!(exp(&mut t, "%{!?suse_version:x}").as_deref(), Some("x"));
-        assert_eq!(exp(&mut t, "%{?fedora:f}%{!?fedora:n}").as_deref(), Some("f"));
+        assert_eq!(
+            exp(&mut t, "%{?fedora:f}%{!?fedora:n}").as_deref(),
+            Some("f")
+        );
         assert_eq!(exp(&mut t, "%{suse_version}"), None);
         assert_eq!(exp(&mut t, "%suse_version"), None);
         assert_eq!(exp(&mut t, "100%%").as_deref(), Some("100%"));
@@ -623,13 +674,26 @@ mod tests {
     #[test]
     fn parametric_macros() {
         let mut t = MacroTable::new();
-        t.define("pm", Some(""), Some("python-%{**} python3-%{**}".into()), true);
+        t.define(
+            "pm",
+            Some(""),
+            Some("python-%{**} python3-%{**}".into()),
+            true,
+        );
         assert_eq!(
             exp(&mut t, "%{pm foo >= 1}").as_deref(),
             Some("python-foo >= 1 python3-foo >= 1")
         );
-        t.define("opt", Some("n:v"), Some("%{-n*}|%{-v:verbose}|%1|%#".into()), true);
-        assert_eq!(exp(&mut t, "%{opt -n x -v a b}").as_deref(), Some("x|verbose|a|2"));
+        t.define(
+            "opt",
+            Some("n:v"),
+            Some("%{-n*}|%{-v:verbose}|%1|%#".into()),
+            true,
+        );
+        assert_eq!(
+            exp(&mut t, "%{opt -n x -v a b}").as_deref(),
+            Some("x|verbose|a|2")
+        );
         assert_eq!(exp(&mut t, "%opt a\nrest").as_deref(), Some("||a|1\nrest"));
     }
 
@@ -637,8 +701,11 @@ mod tests {
     fn nested_define_and_expand() {
         let mut t = MacroTable::new();
         assert_eq!(
-            exp(&mut t, "%{!?python_module:%define python_module() python-%{**} python3-%{**}}")
-                .as_deref(),
+            exp(
+                &mut t,
+                "%{!?python_module:%define python_module() python-%{**} python3-%{**}}"
+            )
+            .as_deref(),
             Some("")
         );
         assert_eq!(

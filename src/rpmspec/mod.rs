@@ -7,6 +7,20 @@
 //! production carries it in its doc comment.
 //!
 //! This module depends on nothing else in the crate.
+//!
+//! ```
+//! use venvjail::rpmspec::{dependencies, parse, MacroTable};
+//!
+//! let src = b"Name: demo\n%if 0%{?suse_version}\nBuildRequires: suse-only\n%endif\nRequires: python3-%{name}\n";
+//! let file = parse(src);
+//! assert_eq!(file.reprint(), src); // lossless
+//!
+//! let deps = dependencies(&file, MacroTable::new()).deps;
+//! assert_eq!(deps[0].name, "suse-only");
+//! assert_eq!(deps[0].active, Some(false)); // %{?suse_version} is empty, as in rpm
+//! let expanded = deps[1].expanded.as_ref().unwrap().as_slice();
+//! assert_eq!(expanded[0].name, "python3-demo");
+//! ```
 
 pub mod deplist;
 pub mod deps;

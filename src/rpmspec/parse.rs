@@ -70,10 +70,10 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-///
-/// ```ebnf
-/// Cond := IfLine Item* { ElifLine Item* } [ ElseLine Item* ] EndifLine ;
-/// ```
+    ///
+    /// ```ebnf
+    /// Cond := IfLine Item* { ElifLine Item* } [ ElseLine Item* ] EndifLine ;
+    /// ```
     fn add(&mut self, id: LineId) {
         let line = &self.file.lines[id];
         match &line.kind {
@@ -102,7 +102,10 @@ impl<'a> Builder<'a> {
                     };
                     let message = format!("{name} without %if");
                     self.file.lines[id].kind = LineKind::Error(message.clone());
-                    self.file.diagnostics.push(Diagnostic { line: number, message });
+                    self.file.diagnostics.push(Diagnostic {
+                        line: number,
+                        message,
+                    });
                     self.push_item(Item::Line(id));
                     return;
                 };
@@ -124,7 +127,11 @@ impl<'a> Builder<'a> {
                         line: number,
                         message: format!(
                             "{} after %else",
-                            if keyword == CondKeyword::Else { "%else" } else { "%elif" }
+                            if keyword == CondKeyword::Else {
+                                "%else"
+                            } else {
+                                "%elif"
+                            }
                         ),
                     });
                 }

@@ -383,10 +383,10 @@ pub enum Op {
 
 impl Op {
     /// Parses an exact operator token as rpm's `ReqComparisons` does.
-///
-/// ```ebnf
-/// CmpOp := "<=" | "=<" | "<" | "==" | "=" | ">=" | "=>" | ">" ;
-/// ```
+    ///
+    /// ```ebnf
+    /// CmpOp := "<=" | "=<" | "<" | "==" | "=" | ">=" | "=>" | ">" ;
+    /// ```
     pub fn from_token(tok: &[u8]) -> Option<Op> {
         Some(match tok {
             b"<" => Op::Lt,

@@ -20,7 +20,11 @@ fn check_files(files: &[std::path::PathBuf]) -> usize {
             at = t.span.end;
         }
         if at != bytes.len() {
-            failures.push(format!("{}: tokens end at {at} of {}", path.display(), bytes.len()));
+            failures.push(format!(
+                "{}: tokens end at {at} of {}",
+                path.display(),
+                bytes.len()
+            ));
         }
         if file.reprint() != bytes {
             failures.push(format!("{}: reprint differs", path.display()));
@@ -28,14 +32,23 @@ fn check_files(files: &[std::path::PathBuf]) -> usize {
         // The analysis must not panic either.
         let _ = rpmspec::dependencies(&file, rpmspec::MacroTable::new());
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     files.len()
 }
 
 #[test]
 fn fixtures_round_trip() {
     let files = specs_under(&repo_root().join("tests/fixtures/specs"));
-    assert!(files.len() > 150, "fixture set unexpectedly small: {}", files.len());
+    assert!(
+        files.len() > 150,
+        "fixture set unexpectedly small: {}",
+        files.len()
+    );
     let n = check_files(&files);
     println!("round trip: {n}/{n} fixture specs byte-identical");
 }
@@ -55,8 +68,11 @@ fn full_corpus_round_trip() {
 fn reprint_command_is_byte_identical() {
     let files = specs_under(&repo_root().join("tests/fixtures/specs"));
     for path in files.iter().step_by(20) {
-        let run = TestCommand::new().args(["spec", "reprint"]).arg_path(&path).run();
+        let run = TestCommand::new()
+            .args(["spec", "reprint"])
+            .arg_path(path)
+            .run();
         assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(run.stdout_bytes, std::fs::read(&path).unwrap());
+        assert_eq!(run.stdout_bytes, std::fs::read(path).unwrap());
     }
 }

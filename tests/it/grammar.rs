@@ -48,7 +48,9 @@ fn productions(text: &str) -> Vec<(String, String)> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
-            let (name, _) = p.split_once(":=").unwrap_or_else(|| panic!("not a production: {p}"));
+            let (name, _) = p
+                .split_once(":=")
+                .unwrap_or_else(|| panic!("not a production: {p}"));
             (name.trim().to_owned(), normalise(&format!("{p} ;")))
         })
         .collect()
@@ -58,7 +60,10 @@ fn grammar() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(repo_root().join("grammar/rpmspec.ebnf")).unwrap();
     let mut map = BTreeMap::new();
     for (name, prod) in productions(&strip_comments(&text)) {
-        assert!(map.insert(name.clone(), prod).is_none(), "{name} defined twice in the grammar");
+        assert!(
+            map.insert(name.clone(), prod).is_none(),
+            "{name} defined twice in the grammar"
+        );
     }
     map
 }
@@ -67,7 +72,10 @@ fn grammar() -> BTreeMap<String, String> {
 fn implemented() -> Vec<(String, String, String)> {
     let dir = repo_root().join("src/rpmspec");
     let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -116,10 +124,16 @@ fn grammar_and_parser_agree() {
     }
     for name in grammar.keys() {
         if !seen.contains_key(name.as_str()) {
-            problems.push(format!("grammar production {name} has no implementing function"));
+            problems.push(format!(
+                "grammar production {name} has no implementing function"
+            ));
         }
     }
-    assert!(problems.is_empty(), "grammar drift:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "grammar drift:\n{}",
+        problems.join("\n")
+    );
     println!("grammar: {} productions, all implemented", grammar.len());
 }
 

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+// The harness serves every module; not each uses all of it.
+#[allow(dead_code)]
 mod util;
 
 mod corpus;

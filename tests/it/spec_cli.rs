@@ -7,7 +7,10 @@ fn missing_file_is_exit_2_with_one_line() {
     let dir = Dir::new();
     let run = dir.cmd().args(["spec", "deps", "nope.spec"]).run();
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "venvjail: cannot read nope.spec: no such file or directory\n");
+    assert_eq!(
+        run.stderr,
+        "venvjail: cannot read nope.spec: no such file or directory\n"
+    );
     assert_eq!(run.stdout, "");
 }
 
@@ -17,33 +20,50 @@ fn unreadable_file_is_exit_2() {
     std::fs::create_dir(dir.path().join("adir.spec")).unwrap();
     let run = dir.cmd().args(["spec", "reprint", "adir.spec"]).run();
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "venvjail: cannot read adir.spec: is a directory\n");
+    assert_eq!(
+        run.stderr,
+        "venvjail: cannot read adir.spec: is a directory\n"
+    );
 }
 
 #[test]
 fn one_bad_file_among_good_ones_prints_nothing() {
     let dir = Dir::new();
     dir.write("good.spec", "Name: g\nBuildRequires: x\n");
-    let run = dir.cmd().args(["spec", "deps", "good.spec", "bad.spec"]).run();
+    let run = dir
+        .cmd()
+        .args(["spec", "deps", "good.spec", "bad.spec"])
+        .run();
     assert_eq!(run.code, 2);
     assert_eq!(run.stdout, "", "no partial output before the error");
-    assert!(run.stderr.ends_with("cannot read bad.spec: no such file or directory\n"));
+    assert!(run
+        .stderr
+        .ends_with("cannot read bad.spec: no such file or directory\n"));
 }
 
 #[test]
 fn missing_load_file_is_exit_2() {
     let dir = Dir::new();
     dir.write("a.spec", "Name: a\n");
-    let run = dir.cmd().args(["spec", "deps", "a.spec", "--load", "no.macros"]).run();
+    let run = dir
+        .cmd()
+        .args(["spec", "deps", "a.spec", "--load", "no.macros"])
+        .run();
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "venvjail: cannot read no.macros: no such file or directory\n");
+    assert_eq!(
+        run.stderr,
+        "venvjail: cannot read no.macros: no such file or directory\n"
+    );
 }
 
 #[test]
 fn bad_define_is_exit_2() {
     let dir = Dir::new();
     dir.write("a.spec", "Name: a\n");
-    let run = dir.cmd().args(["spec", "deps", "a.spec", "--define", "(bad"]).run();
+    let run = dir
+        .cmd()
+        .args(["spec", "deps", "a.spec", "--define", "(bad"])
+        .run();
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -57,7 +77,9 @@ fn usage_errors_are_exit_2_never_3() {
     assert_eq!(run.code, 2);
     let run = TestCommand::new().args(["no-such-command"]).run();
     assert_eq!(run.code, 2);
-    let run = TestCommand::new().args(["spec", "deps", "--format", "yaml", "x"]).run();
+    let run = TestCommand::new()
+        .args(["spec", "deps", "--format", "yaml", "x"])
+        .run();
     assert_eq!(run.code, 2);
 }
 
@@ -68,7 +90,10 @@ fn help_and_version_are_exit_0() {
     assert!(run.stdout.contains("spec"));
     let run = TestCommand::new().args(["--version"]).run();
     assert_eq!(run.code, 0);
-    assert_eq!(run.stdout, format!("venvjail {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout,
+        format!("venvjail {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -82,9 +107,15 @@ fn dash_c_runs_in_another_directory() {
         .run();
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "a.spec:2: [a] BuildRequires: x\n");
-    let run = dir.cmd().args(["-C", "missing", "spec", "deps", "a.spec"]).run();
+    let run = dir
+        .cmd()
+        .args(["-C", "missing", "spec", "deps", "a.spec"])
+        .run();
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr, "venvjail: cannot change to directory missing: no such file or directory\n");
+    assert_eq!(
+        run.stderr,
+        "venvjail: cannot change to directory missing: no such file or directory\n"
+    );
 }
 
 #[test]
@@ -94,10 +125,23 @@ fn global_flags_go_before_the_subcommand_only() {
     let run = dir.cmd().args(["-q", "spec", "deps", "a.spec"]).run();
     assert_eq!(run.code, 0);
     assert_eq!(run.stderr, "", "-q silences warnings");
-    let run = dir.cmd().args(["--color", "always", "spec", "deps", "a.spec"]).run();
-    assert!(run.stderr.contains("\x1b[1;33mwarning\x1b[0m"), "{}", run.stderr);
-    let run = dir.cmd().args(["--color", "never", "spec", "deps", "a.spec"]).run();
-    assert_eq!(run.stderr, "a.spec:2: warning: unclosed %if: no %endif before the end of the file\n");
+    let run = dir
+        .cmd()
+        .args(["--color", "always", "spec", "deps", "a.spec"])
+        .run();
+    assert!(
+        run.stderr.contains("\x1b[1;33mwarning\x1b[0m"),
+        "{}",
+        run.stderr
+    );
+    let run = dir
+        .cmd()
+        .args(["--color", "never", "spec", "deps", "a.spec"])
+        .run();
+    assert_eq!(
+        run.stderr,
+        "a.spec:2: warning: unclosed %if: no %endif before the end of the file\n"
+    );
     // Not propagated: `-q` after the subcommand is not a global flag.
     let run = dir.cmd().args(["spec", "deps", "-q", "a.spec"]).run();
     assert_eq!(run.code, 2);
@@ -110,7 +154,11 @@ fn completions_and_man_page() {
     assert!(run.stdout.contains("_venvjail()"));
     let run = TestCommand::new().args(["man"]).run();
     assert_eq!(run.code, 0);
-    assert!(run.stdout.starts_with(".ie \\n(.g .ds Aq"), "{}", &run.stdout[..80]);
+    assert!(
+        run.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        &run.stdout[..80]
+    );
     assert!(run.stdout.contains(".TH venvjail"));
 }
 

@@ -24,15 +24,33 @@ fn continuation_lines() {
 #[test]
 fn nested_conditionals_with_package_headers() {
     insta::assert_snapshot!(deps(&["nested.spec"]));
-    insta::assert_snapshot!(deps(&["nested.spec", "--format", "json", "--define", "fedora 42"]));
+    insta::assert_snapshot!(deps(&[
+        "nested.spec",
+        "--format",
+        "json",
+        "--define",
+        "fedora 42"
+    ]));
 }
 
 #[test]
 fn ifarch_decided_by_target_cpu() {
-    let out = deps(&["nested.spec", "--format", "json", "--define", "_target_cpu aarch64"]);
-    let json: serde_json::Value =
-        serde_json::from_str(out.split("--- stdout\n").nth(1).unwrap().split("--- stderr").next().unwrap())
-            .unwrap();
+    let out = deps(&[
+        "nested.spec",
+        "--format",
+        "json",
+        "--define",
+        "_target_cpu aarch64",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(
+        out.split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     let arch = json["deps"]
         .as_array()
         .unwrap()
@@ -58,7 +76,13 @@ fn dependency_lists_rich_qualifiers_subpackages() {
 #[test]
 fn opensuse_idioms() {
     insta::assert_snapshot!(deps(&["opensuse.spec", "--format", "json"]));
-    insta::assert_snapshot!(deps(&["opensuse.spec", "--format", "json", "--load", "opensuse.macros"]));
+    insta::assert_snapshot!(deps(&[
+        "opensuse.spec",
+        "--format",
+        "json",
+        "--load",
+        "opensuse.macros"
+    ]));
 }
 
 #[test]
@@ -79,5 +103,10 @@ fn unbalanced_conditionals_and_unclosed_macros_warn_and_continue() {
 
 #[test]
 fn several_files_give_an_array() {
-    insta::assert_snapshot!(deps(&["crlf.spec", "invalid-utf8.spec", "--format", "json"]));
+    insta::assert_snapshot!(deps(&[
+        "crlf.spec",
+        "invalid-utf8.spec",
+        "--format",
+        "json"
+    ]));
 }
