@@ -12,5 +12,6 @@ pub mod commands;
 pub mod error;
 pub mod output;
 pub mod rpmspec;
+pub mod rules;
 
 pub use error::Error;
