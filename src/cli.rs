@@ -60,6 +60,10 @@ pub enum Command {
     /// Read, print and edit spec files.
     #[command(subcommand)]
     Spec(SpecCommand),
+    /// Print the default exclude-rpm list (or update the block of a file).
+    Exclude(ExcludeArgs),
+    /// Check a package directory offline, for CI (exit 0 clean, 1 findings, 2 error).
+    Lint(LintArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -80,6 +84,8 @@ pub enum SpecCommand {
     /// branches known to be false left out. JSON lists every dependency with
     /// its conditions, expansion and whether it is active.
     Deps(SpecDepsArgs),
+    /// Replace or insert the managed BuildRequires/Requires blocks.
+    Edit(SpecEditArgs),
     /// Print a spec rebuilt from its syntax tree (byte-identical).
     Reprint {
         /// The spec file.
@@ -111,4 +117,58 @@ pub enum Format {
     Text,
     /// JSON for machines.
     Json,
+}
+
+/// Arguments of `spec edit`.
+#[derive(Debug, Args)]
+pub struct SpecEditArgs {
+    /// The spec file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Dependencies of the '# SECTION venvjail BuildRequires' block.
+    #[arg(long, value_name = "DEPS")]
+    pub buildrequires: Option<String>,
+    /// Dependencies of the '# SECTION venvjail Requires' block.
+    #[arg(long, value_name = "DEPS")]
+    pub requires: Option<String>,
+    /// The package whose Requires block is edited (full name or %package argument).
+    #[arg(long, value_name = "NAME")]
+    pub package: Option<String>,
+    /// Write nothing; exit 1 when the file would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of the change.
+    #[arg(long)]
+    pub diff: bool,
+    /// Define a macro: 'NAME VALUE' (repeatable; for package names).
+    #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
+    pub define: Vec<String>,
+    /// Load an rpm macro file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub load: Vec<PathBuf>,
+}
+
+/// Arguments of `exclude`.
+#[derive(Debug, Args)]
+pub struct ExcludeArgs {
+    /// Print venvjail.py's original list byte for byte.
+    #[arg(long, conflicts_with = "output")]
+    pub compat: bool,
+    /// Update the venvjail section of FILE instead of printing.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The package directory.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Count warnings as findings (exit 1).
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -23,6 +23,12 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// A file marked read-only is not rewritten.
+    #[error("cannot write {}: the file is read-only", path.display())]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// A directory given with `-C` could not be entered.
     #[error("cannot change to directory {}: {}", path.display(), describe_io(source))]
     ChangeDir {

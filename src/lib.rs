@@ -7,9 +7,12 @@
 //! turns validated options into library calls, and the library modules
 //! ([`rpmspec`]) never see clap types.
 
+pub mod atomic_write;
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
+pub mod lint;
 pub mod output;
 pub mod rpmspec;
 pub mod rules;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use venvjail::cli::{Cli, Color, Command, Format, SpecCommand};
-use venvjail::commands::spec::{self, DepsFormat, DepsOptions};
+use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
+use venvjail::commands::{exclude, lint};
 use venvjail::output::{ColorChoice, Reporter};
 use venvjail::Error;
 
@@ -46,6 +47,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let mut code = 0;
     match cli.command {
         Command::Spec(SpecCommand::Deps(args)) => {
             let opts = DepsOptions {
@@ -60,6 +62,31 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             spec::deps(&opts, &mut out, report)?;
         }
         Command::Spec(SpecCommand::Reprint { file }) => spec::reprint(&file, &mut out)?,
+        Command::Spec(SpecCommand::Edit(args)) => {
+            let opts = EditOptions {
+                file: args.file,
+                buildrequires: args.buildrequires,
+                requires: args.requires,
+                package: args.package,
+                check: args.check,
+                diff: args.diff,
+                defines: args.define,
+                loads: args.load,
+            };
+            code = spec::edit(&opts, &mut out, report)?;
+        }
+        Command::Lint(args) => {
+            code = lint::run(
+                &args.dir,
+                args.format == Format::Json,
+                args.strict,
+                &mut out,
+                report,
+            )?;
+        }
+        Command::Exclude(args) => {
+            exclude::run(args.compat, args.output.as_deref(), &mut out, report)?;
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "venvjail", &mut out);
         }
@@ -76,5 +103,5 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         path: "<stdout>".into(),
         source,
     })?;
-    Ok(0)
+    Ok(code)
 }

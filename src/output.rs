@@ -60,6 +60,13 @@ impl Reporter {
         );
     }
 
+    /// Prints an informational line on stderr (`-q` silences it).
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr(), "{message}");
+        }
+    }
+
     /// Prints the final error line: `venvjail: MESSAGE` (OBS keeps only the
     /// last line of a failed service, so it must stand alone).
     pub fn error(&self, message: &str) {

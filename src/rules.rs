@@ -219,7 +219,10 @@ fn regex_reason(e: &regex::Error) -> String {
     text.lines()
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
-        .map_or_else(|| text.lines().last().unwrap_or("").trim().to_owned(), str::to_owned)
+        .map_or_else(
+            || text.lines().last().unwrap_or("").trim().to_owned(),
+            str::to_owned,
+        )
 }
 
 /// An exact name as a generated list line: metacharacters escaped (not
@@ -313,7 +316,11 @@ pub enum BlockUpdate {
 /// Replaces the venvjail block's body with `lines` (each without newline),
 /// or appends a block when there is none. Everything outside is kept byte
 /// for byte; the file's line ending style is used for new lines.
-pub fn update_block(file: &str, text: &str, lines: &[String]) -> Result<(String, BlockUpdate), ListError> {
+pub fn update_block(
+    file: &str,
+    text: &str,
+    lines: &[String],
+) -> Result<(String, BlockUpdate), ListError> {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut body = String::new();
     for l in lines {
@@ -356,8 +363,14 @@ mod tests {
         let l = list("# comment\n\n  .*-devel$  \npython3-base\n");
         assert!(l.matches("foo-devel"));
         assert!(!l.matches("foo-devel-static"));
-        assert!(l.matches("python3-base-extra"), "re.match is not anchored at the end");
-        assert!(!l.matches("xpython3-base"), "re.match is anchored at the start");
+        assert!(
+            l.matches("python3-base-extra"),
+            "re.match is not anchored at the end"
+        );
+        assert!(
+            !l.matches("xpython3-base"),
+            "re.match is anchored at the start"
+        );
     }
 
     #[test]
@@ -380,19 +393,34 @@ mod tests {
     #[test]
     fn invalid_regexes_name_file_line_and_construct() {
         let e = PackageList::parse("exclude-rpm", "a\nb\nc\nd\ne\nf\nfoo(\n").unwrap_err();
-        assert_eq!(e.to_string(), "exclude-rpm:7: invalid regex 'foo(': unclosed group");
+        assert_eq!(
+            e.to_string(),
+            "exclude-rpm:7: invalid regex 'foo(': unclosed group"
+        );
         let e = PackageList::parse("x", "foo(?!bar)").unwrap_err();
-        assert_eq!(e.to_string(), "x:1: invalid regex 'foo(?!bar)': look-ahead is not supported");
+        assert_eq!(
+            e.to_string(),
+            "x:1: invalid regex 'foo(?!bar)': look-ahead is not supported"
+        );
         let e = PackageList::parse("x", "(?<=a)b").unwrap_err();
-        assert_eq!(e.to_string(), "x:1: invalid regex '(?<=a)b': look-behind is not supported");
+        assert_eq!(
+            e.to_string(),
+            "x:1: invalid regex '(?<=a)b': look-behind is not supported"
+        );
         let e = PackageList::parse("x", r"(a)\1").unwrap_err();
-        assert_eq!(e.to_string(), r"x:1: invalid regex '(a)\1': back-reference is not supported");
+        assert_eq!(
+            e.to_string(),
+            r"x:1: invalid regex '(a)\1': back-reference is not supported"
+        );
         assert!(PackageList::parse("x", r"(?:a)(?P<n>b)[0-9]{2}").is_ok());
     }
 
     #[test]
     fn escaping() {
-        assert_eq!(escape_name("python311-zope.interface"), r"python311-zope\.interface$");
+        assert_eq!(
+            escape_name("python311-zope.interface"),
+            r"python311-zope\.interface$"
+        );
         assert_eq!(escape_name("libstdc++6"), r"libstdc\+\+6$");
         let l = list(&escape_name("a.b+c"));
         assert!(l.matches("a.b+c"));
@@ -405,7 +433,10 @@ mod tests {
         let text = "# mine\nfoo\n# SECTION venvjail\nold\n# /SECTION\nbar\n";
         let (out, how) = update_block("f", text, &["new1".into(), "new2".into()]).unwrap();
         assert_eq!(how, BlockUpdate::Replaced);
-        assert_eq!(out, "# mine\nfoo\n# SECTION venvjail\nnew1\nnew2\n# /SECTION\nbar\n");
+        assert_eq!(
+            out,
+            "# mine\nfoo\n# SECTION venvjail\nnew1\nnew2\n# /SECTION\nbar\n"
+        );
         let (out, how) = update_block("f", "user\n", &["x".into()]).unwrap();
         assert_eq!(how, BlockUpdate::Appended);
         assert_eq!(out, "user\n# SECTION venvjail\nx\n# /SECTION\n");
@@ -416,11 +447,24 @@ mod tests {
     #[test]
     fn block_errors() {
         let e = find_block("f", "# SECTION venvjail\nx\n").unwrap_err();
-        assert_eq!(e.to_string(), "f:1: '# SECTION venvjail' is not closed by '# /SECTION'");
-        let e = find_block("f", "# SECTION venvjail\nx\n# SECTION other\ny\n# /SECTION\n").unwrap_err();
-        assert_eq!(e.to_string(), "f:1: '# SECTION venvjail' is not closed by '# /SECTION'");
-        let e = find_block("f", "# SECTION venvjail\n# /SECTION\n# SECTION venvjail\n# /SECTION\n")
-            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f:1: '# SECTION venvjail' is not closed by '# /SECTION'"
+        );
+        let e = find_block(
+            "f",
+            "# SECTION venvjail\nx\n# SECTION other\ny\n# /SECTION\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f:1: '# SECTION venvjail' is not closed by '# /SECTION'"
+        );
+        let e = find_block(
+            "f",
+            "# SECTION venvjail\n# /SECTION\n# SECTION venvjail\n# /SECTION\n",
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "f:3: a second '# SECTION venvjail' block (the first starts at line 1)"

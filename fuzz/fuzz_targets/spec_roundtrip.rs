@@ -34,14 +34,32 @@ fuzz_target!(|data: &[u8]| {
 
     let mut at = 0usize;
     for (i, t) in file.tokens.iter().enumerate() {
-        assert_eq!(t.span.start, at, "token {i} ({:?}) does not start where the previous ended", t.kind);
-        assert!(t.span.end >= t.span.start, "token {i} has a reversed span {:?}", t.span);
+        assert_eq!(
+            t.span.start, at,
+            "token {i} ({:?}) does not start where the previous ended",
+            t.kind
+        );
+        assert!(
+            t.span.end >= t.span.start,
+            "token {i} has a reversed span {:?}",
+            t.span
+        );
         at = t.span.end;
     }
-    assert_eq!(at, data.len(), "tokens end at {at}, input has {} bytes", data.len());
+    assert_eq!(
+        at,
+        data.len(),
+        "tokens end at {at}, input has {} bytes",
+        data.len()
+    );
 
     let out = file.reprint();
-    assert!(out == data, "reprint differs from input ({} vs {} bytes)", out.len(), data.len());
+    assert!(
+        out == data,
+        "reprint differs from input ({} vs {} bytes)",
+        out.len(),
+        data.len()
+    );
 
     let _ = rpmspec::dependencies(&file, MacroTable::new());
     let _ = rpmspec::dependencies(&file, small_table());

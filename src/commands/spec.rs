@@ -155,3 +155,97 @@ pub fn reprint(path: &Path, out: &mut dyn Write) -> Result<(), Error> {
             source: e,
         })
 }
+
+/// What `spec edit` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct EditOptions {
+    /// The spec file.
+    pub file: PathBuf,
+    /// New content of the BuildRequires block.
+    pub buildrequires: Option<String>,
+    /// New content of the Requires block.
+    pub requires: Option<String>,
+    /// The package whose Requires block is edited (default: the main one).
+    pub package: Option<String>,
+    /// Write nothing; exit 1 when the file would change.
+    pub check: bool,
+    /// Print a unified diff of the change.
+    pub diff: bool,
+    /// `--define` arguments (for package names).
+    pub defines: Vec<String>,
+    /// `--load` macro files.
+    pub loads: Vec<PathBuf>,
+}
+
+/// Runs `spec edit`; returns the exit code (0, or 1 for `--check` with changes).
+pub fn edit(opts: &EditOptions, out: &mut dyn Write, report: &Reporter) -> Result<u8, Error> {
+    use crate::rpmspec::edit::{self as block, BlockKind, Placement};
+    let name = opts.file.display().to_string();
+    let invalid = |e: block::EditError| Error::Invalid(format!("{name}:{e}"));
+    let arg = |flag: &str, v: &Option<String>| -> Result<Option<Vec<String>>, Error> {
+        v.as_deref()
+            .map(block::parse_dependency_arg)
+            .transpose()
+            .map_err(|e| Error::Invalid(format!("{flag}: {e}")))
+    };
+    // Every input is read and checked before anything is computed.
+    let build = arg("--buildrequires", &opts.buildrequires)?;
+    let run = arg("--requires", &opts.requires)?;
+    let table = macro_table(&opts.defines, &opts.loads)?;
+    let original = read_file(&opts.file)?;
+    let file = rpmspec::parse(&original);
+    block::managed_blocks(&file).map_err(invalid)?;
+    let names = rpmspec::dependencies(&file, table.clone()).packages;
+    let section = match &opts.package {
+        Some(p) => block::find_package(&file, p, &names)
+            .map_err(|e| Error::Invalid(format!("{name}: {e}")))?,
+        None => None,
+    };
+
+    let mut text = original.clone();
+    let mut notes = Vec::new();
+    for (kind, deps) in [
+        (BlockKind::BuildRequires, &build),
+        (BlockKind::Requires, &run),
+    ] {
+        let Some(deps) = deps else {
+            continue;
+        };
+        let file = rpmspec::parse(&text);
+        // Line ids shift with each edit; find the package again by name.
+        let section = match (&opts.package, section) {
+            (Some(p), Some(_)) => {
+                let names = rpmspec::dependencies(&file, table.clone()).packages;
+                block::find_package(&file, p, &names)
+                    .map_err(|e| Error::Invalid(format!("{name}: {e}")))?
+            }
+            _ => None,
+        };
+        let (new, placement) = block::set_block(&file, kind, section, deps).map_err(invalid)?;
+        if let Placement::Inserted { after, reason } = placement {
+            notes.push(format!(
+                "{name}: inserted '{}' after line {after} ({reason})",
+                kind.opener()
+            ));
+        }
+        text = new;
+    }
+    let changed = text != original;
+    if opts.diff && changed {
+        out.write_all(crate::diff::unified(&name, &original, &text).as_bytes())
+            .map_err(|source| Error::Write {
+                path: "<stdout>".into(),
+                source,
+            })?;
+    }
+    if opts.check {
+        return Ok(u8::from(changed));
+    }
+    if changed {
+        crate::atomic_write::replace_file(&opts.file, &text)?;
+        for n in notes {
+            report.note(&n);
+        }
+    }
+    Ok(0)
+}

@@ -108,6 +108,9 @@ pub struct Analysis {
     pub warnings: Vec<Diagnostic>,
     /// The macro table after the whole file was read.
     pub macros: MacroTable,
+    /// The name of the package each `%package` header declares, expanded
+    /// where the macros are known.
+    pub packages: HashMap<LineId, String>,
 }
 
 /// Lists the dependencies of `file`, starting from the macros in `macros`
@@ -152,6 +155,7 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
         deps,
         warnings,
         macros: table,
+        packages: section_names,
     }
 }
 

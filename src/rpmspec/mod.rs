@@ -24,6 +24,7 @@
 
 pub mod deplist;
 pub mod deps;
+pub mod edit;
 pub mod expr;
 pub mod line;
 pub mod logical;

@@ -1,0 +1,43 @@
+//! `lint [DIR]`: print findings, exit 0 / 1 / 2.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::lint::{exit_code, lint_dir, Severity};
+use crate::output::Reporter;
+
+/// Runs `lint`; returns the exit code (0 clean, 1 findings that count).
+pub fn run(
+    dir: &Path,
+    json: bool,
+    strict: bool,
+    out: &mut dyn Write,
+    report: &Reporter,
+) -> Result<u8, Error> {
+    let findings = lint_dir(dir)?;
+    let write = |e: std::io::Error| Error::Write {
+        path: "<stdout>".into(),
+        source: e,
+    };
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &findings).map_err(|e| write(e.into()))?;
+        writeln!(out).map_err(write)?;
+    } else {
+        for f in &findings {
+            writeln!(out, "{f}").map_err(write)?;
+        }
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    report.note(&format!(
+        "venvjail lint: {errors} error{}, {warnings} warning{} in {}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+        dir.display()
+    ));
+    Ok(exit_code(&findings, strict))
+}
