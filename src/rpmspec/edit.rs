@@ -302,14 +302,19 @@ pub fn set_block(
     let (after, reason) = insertion_point(file, kind.dep_tag(), section);
     let at = after.map_or(0, |id| file.lines[id].span.end);
     let mut block = Vec::new();
-    if at > 0 && !file.src[..at].ends_with(b"\n") {
+    // After a last line without a newline the block starts with one and
+    // ends without one, so the file keeps "no final newline".
+    let unterminated = at > 0 && !file.src[..at].ends_with(b"\n");
+    if unterminated {
         block.extend_from_slice(style.eol.as_bytes());
     }
     block.extend_from_slice(kind.opener().as_bytes());
     block.extend_from_slice(style.eol.as_bytes());
     block.extend_from_slice(&body);
     block.extend_from_slice(b"# /SECTION");
-    block.extend_from_slice(style.eol.as_bytes());
+    if !unterminated {
+        block.extend_from_slice(style.eol.as_bytes());
+    }
     let mut out = Vec::with_capacity(file.src.len() + block.len());
     out.extend_from_slice(&file.src[..at]);
     out.extend_from_slice(&block);

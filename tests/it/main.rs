@@ -12,3 +12,4 @@ mod oracle;
 mod roundtrip_props;
 mod spec_cli;
 mod spec_deps_snapshots;
+mod spec_edit;
