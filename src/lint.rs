@@ -235,7 +235,7 @@ fn duplicates(
                     out.push(finding(
                         path,
                         d.line,
-                        col,
+                        dep_column(file, d.line, &d.raw),
                         Severity::Error,
                         format!(
                             "duplicate {} '{text}' (first at line {first})",
@@ -249,14 +249,14 @@ fn duplicates(
     }
 }
 
-/// Column of a dependency in its line (1-based).
-fn dep_column(file: &SpecFile<'_>, d: &rpmspec::Dependency) -> u32 {
+/// Column of a dependency's text in a line (1-based; 1 when not found).
+fn dep_column(file: &SpecFile<'_>, line: u32, raw: &str) -> u32 {
     file.lines
         .iter()
-        .find(|l| l.number == d.line)
+        .find(|l| l.number == line)
         .and_then(|l| {
             let text = file.str(&l.span);
-            text.find(d.raw.as_str()).map(|c| c as u32 + 1)
+            text.rfind(raw).map(|c| c as u32 + 1)
         })
         .unwrap_or(1)
 }

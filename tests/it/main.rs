@@ -7,7 +7,9 @@
 mod util;
 
 mod corpus;
+mod exclude;
 mod grammar;
+mod lint;
 mod oracle;
 mod roundtrip_props;
 mod spec_cli;
