@@ -213,7 +213,6 @@ fn duplicates(
                 seen.insert(key, (d.line, here_in_block));
             }
             Some(&(first, first_in_block)) => {
-                let col = dep_column(file, d);
                 if here_in_block != first_in_block {
                     let (hand, block) = if here_in_block {
                         (first, d.line)
@@ -222,8 +221,8 @@ fn duplicates(
                     };
                     out.push(finding(
                         path,
-                        d.line,
-                        col,
+                        hand,
+                        dep_column(file, hand, &d.raw),
                         Severity::Warning,
                         format!(
                             "{} '{text}' is written by hand at line {hand} and also held by the venvjail block (line {block})",
