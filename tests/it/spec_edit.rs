@@ -272,3 +272,71 @@ fn mode_is_kept() {
     let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o640);
 }
+
+mod props {
+    use proptest::prelude::*;
+    use venvjail::rpmspec::edit::{parse_dependency_arg, set_block, BlockKind};
+    use venvjail::rpmspec::{dependencies, parse, DepTag, MacroTable};
+
+    fn dep() -> impl Strategy<Value = String> {
+        let name = "[a-zA-Z_/][a-zA-Z0-9._+-]{0,12}(\\([a-z0-9:]{1,6}\\))?";
+        let op = prop::sample::select(vec!["<", "<=", "=", ">=", ">", "==", "=>", "=<"]);
+        let evr = "([0-9]:)?[0-9][0-9a-z.~^+]{0,6}(-[0-9a-z.]{1,4})?";
+        prop_oneof![
+            4 => name.prop_map(|n| n.to_string()),
+            4 => (name, op, evr).prop_map(|(n, o, e)| format!("{n} {o} {e}")),
+            1 => (name, name).prop_map(|(a, b)| format!("({a} or ({b} and {a}))")),
+        ]
+    }
+
+    fn spec() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "Name: x\nBuildRequires: gcc\n%description\nX.\n",
+            "Name:\tx\n%if 0\nRequires: a\n%endif\n",
+            "Name: x\r\nRequires:       a\r\n",
+            "Name: x\n# SECTION venvjail BuildRequires\nBuildRequires: old\n# /SECTION\n# SECTION venvjail Requires\nRequires: old\n# /SECTION\n",
+            "Name: x",
+        ])
+        .prop_map(str::to_owned)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// What `spec edit` writes reads back through `spec deps` as the same list.
+        #[test]
+        fn written_dependencies_read_back(deps in prop::collection::vec(dep(), 0..8), src in spec(), requires in any::<bool>()) {
+            let arg = deps.join(if requires { ", " } else { " " });
+            let wanted = parse_dependency_arg(&arg).unwrap();
+            let (kind, tag) = if requires {
+                (BlockKind::Requires, DepTag::Requires)
+            } else {
+                (BlockKind::BuildRequires, DepTag::BuildRequires)
+            };
+            let file = parse(src.as_bytes());
+            let (out, _) = set_block(&file, kind, None, &wanted).unwrap();
+            let edited = parse(&out);
+            prop_assert_eq!(edited.reprint(), out.clone());
+            let blocks = venvjail::rpmspec::edit::managed_blocks(&edited).unwrap();
+            let block = blocks.iter().find(|b| b.kind == kind).unwrap();
+            let (first, last) = (edited.lines[block.opener].number, edited.lines[block.closer].number);
+            let got: Vec<String> = dependencies(&edited, MacroTable::new())
+                .deps
+                .into_iter()
+                .filter(|d| d.tag == tag && first < d.line && d.line < last)
+                .map(|d| {
+                    let expanded = d.expanded.unwrap();
+                    let e = &expanded.as_slice()[0];
+                    match (e.op, &e.evr) {
+                        (Some(op), Some(evr)) => format!("{} {} {evr}", e.name, op.as_str()),
+                        _ => e.name.clone(),
+                    }
+                })
+                .collect();
+            prop_assert_eq!(&got, &wanted);
+            // And a second edit with the same list changes nothing.
+            let (again, _) = set_block(&edited, kind, None, &wanted).unwrap();
+            prop_assert_eq!(again, out);
+        }
+    }
+}
