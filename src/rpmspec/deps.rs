@@ -328,8 +328,12 @@ impl Walker<'_, '_> {
                             .define(&name, params.as_deref(), Some(body), certain);
                     }
                     MacroDefKind::Global => {
-                        let value = self.expand(&body);
-                        self.table.define(&name, params.as_deref(), value, certain);
+                        // rpm leaves an unknown macro verbatim in the body and
+                        // expands it again on use; keeping the body lazy does
+                        // the same when the macro is defined later.
+                        let value = self.expand(&body).unwrap_or(body);
+                        self.table
+                            .define(&name, params.as_deref(), Some(value), certain);
                     }
                 }
             }
@@ -350,11 +354,10 @@ impl Walker<'_, '_> {
                 self.conditions.pop();
             }
             LineKind::Macro if active == Some(true) => {
-                // A whole-line macro may define macros (`%{!?x:%global x 1}`).
+                // A whole-line macro may define macros (`%bcond_without x`,
+                // `%{!?x:%global x 1}`); what cannot be expanded is skipped.
                 let text = self.file.str(&line.span);
-                if text.contains("define") || text.contains("global") {
-                    let _ = self.expand(&text);
-                }
+                let _ = self.expand(&text);
             }
             // Named even in an inactive branch: its lines still need an owner.
             LineKind::Section(header) => {
@@ -419,7 +422,21 @@ impl Walker<'_, '_> {
                     .iter()
                     .map(|q| self.file.str(q).into_owned())
                     .collect();
-                for item in &tag.deps {
+                let mut skip_next = false;
+                for (i, item) in tag.deps.iter().enumerate() {
+                    if std::mem::take(&mut skip_next) {
+                        continue;
+                    }
+                    // rpm expands the value before it tokenizes: a macro that
+                    // yields `>= 1.0` versions the name before it.
+                    if let Some(merged) = self.merge_versioning_macro(item, tag.deps.get(i + 1)) {
+                        skip_next = true;
+                        let dep =
+                            self.dependency(dep_tag, &qualifiers, &merged, line.number, active);
+                        self.deps.push(dep);
+                        self.owners.push(owner);
+                        continue;
+                    }
                     if let Some(problem) = item.problem {
                         self.problems.push(Diagnostic {
                             line: line.number,
@@ -438,6 +455,36 @@ impl Walker<'_, '_> {
             }
             _ => {}
         }
+    }
+
+    /// `name %{?x:>= 1.0}`: the name and the macro as one dependency when
+    /// the macro's expansion starts with an operator.
+    fn merge_versioning_macro(
+        &mut self,
+        item: &DepItem,
+        next: Option<&DepItem>,
+    ) -> Option<DepItem> {
+        let next = next?;
+        if item.rich || item.op.is_some() || item.problem.is_some() {
+            return None;
+        }
+        let text = self.file.str(&next.span).into_owned();
+        if !text.starts_with('%') {
+            return None;
+        }
+        let expanded = self.expand(&text)?;
+        let first = expanded
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .find(|w| !w.is_empty())?;
+        Op::from_token(first.as_bytes())?;
+        Some(DepItem {
+            span: item.span.start..next.span.end,
+            name: item.name.clone(),
+            op: None,
+            evr: None,
+            rich: false,
+            problem: None,
+        })
     }
 
     fn dependency(

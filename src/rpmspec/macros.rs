@@ -433,15 +433,35 @@ impl<'t> Expander<'t> {
             self.expand_into(&body, &mut v);
             let ok = !self.unknown;
             self.unknown = saved;
-            ok.then_some(v)
+            // Unknown parts stay for expansion on use, as rpm leaves them verbatim.
+            Some(if ok { v } else { body })
         } else {
             Some(body)
         };
         self.table.define(name, params, body, true);
     }
 
-    /// `%[expr]` and `%{expr:…}`.
+    /// `%[expr]` and `%{expr:…}`. Like rpm, the branch of `c ? a : b` that
+    /// is not taken is not expanded (`%bcond` relies on it: each branch
+    /// holds a `%global`).
     fn expression(&mut self, text: &str, out: &mut String) {
+        if let Some((cond, yes, no)) = split_ternary(text) {
+            let mut c = String::new();
+            self.expand_into(cond, &mut c);
+            if self.unknown {
+                return;
+            }
+            let Some(taken) = expr::condition(&c) else {
+                self.unknown = true;
+                return;
+            };
+            let branch = if taken { yes } else { no };
+            match unquote(branch) {
+                Some(inner) => self.expand_into(inner, out),
+                None => self.expression(branch, out),
+            }
+            return;
+        }
         let mut v = String::new();
         self.expand_into(text, &mut v);
         if self.unknown {
@@ -541,6 +561,43 @@ impl Expander<'_> {
             }
         }
     }
+}
+
+/// `cond ? a : b` at the top level of an expression (outside parentheses,
+/// quotes and macro references).
+fn split_ternary(text: &str) -> Option<(&str, &str, &str)> {
+    let b = text.as_bytes();
+    let (mut depth, mut i, mut question) = (0i32, 0usize, None);
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                i += macro_ref_len(&b[i..]).0;
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'?' if depth == 0 && question.is_none() => question = Some(i),
+            b':' if depth == 0 => {
+                if let Some(q) = question {
+                    return Some((&text[..q], text[q + 1..i].trim(), text[i + 1..].trim()));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The inside of a `"…"` literal.
+fn unquote(s: &str) -> Option<&str> {
+    s.strip_prefix('"')?.strip_suffix('"')
 }
 
 /// Splits `?`/`!` flags off a plain reference: `(test, negate, name)`.
@@ -715,6 +772,25 @@ mod tests {
         t.define_arg("a b").unwrap();
         t.define_arg("b %%{a}").unwrap();
         assert_eq!(exp(&mut t, "%{expand:%{b}}").as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn bcond_runs_only_the_taken_branch() {
+        let mut t = MacroTable::new();
+        t.load_file_text(
+            br#"%bcond()	%[ (%2)\
+    ? "%{expand:%%{!?_without_%{1}:%%global with_%{1} 1}}"\
+    : "%{expand:%%{?_with_%{1}:%%global with_%{1} 1}}"\
+]
+%bcond_with()		%bcond %{1} 0
+%bcond_without()	%bcond %{1} 1
+%with()		%{expand:%%{?with_%{1}:1}%%{!?with_%{1}:0}}
+"#,
+        );
+        assert_eq!(exp(&mut t, "%bcond_with check").as_deref(), Some(""));
+        assert_eq!(exp(&mut t, "%{with check}").as_deref(), Some("0"));
+        assert_eq!(exp(&mut t, "%bcond_without docs").as_deref(), Some(""));
+        assert_eq!(exp(&mut t, "%{with docs}").as_deref(), Some("1"));
     }
 
     #[test]
