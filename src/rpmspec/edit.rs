@@ -96,6 +96,25 @@ pub enum EditError {
         /// The opener text.
         opener: String,
     },
+    /// The package's header is inside a conditional, so no unconditional
+    /// place in its preamble exists.
+    #[error("{line}: the %package header of '{name}' is inside the conditional opened at line {cond}; venvjail's block must be unconditional, so move the package out of the %if or write its Requires by hand")]
+    PackageInConditional {
+        /// Line of the header.
+        line: u32,
+        /// Line of the enclosing `%if`.
+        cond: u32,
+        /// The package as asked for.
+        name: String,
+    },
+    /// The spec does not parse cleanly; an edit could land in the wrong place.
+    #[error("{line}: {message}: fix the spec before venvjail edits it")]
+    Syntax {
+        /// Line of the problem.
+        line: u32,
+        /// What it is.
+        message: String,
+    },
     /// `--package` names no package of the spec.
     #[error("no package named '{0}' in the spec")]
     UnknownPackage(String),
@@ -270,6 +289,12 @@ pub fn set_block(
     section: Option<LineId>,
     deps: &[String],
 ) -> Result<(Vec<u8>, Placement), EditError> {
+    if let Some(d) = file.diagnostics.first() {
+        return Err(EditError::Syntax {
+            line: d.line,
+            message: d.message.clone(),
+        });
+    }
     let blocks = managed_blocks(file)?;
     let style = Style::of(file);
     let mut body = Vec::new();
@@ -299,6 +324,22 @@ pub fn set_block(
     } else {
         section
     };
+    if let Some(header) = section {
+        if let Some(&cond) = enclosing_conditionals(file).get(&header) {
+            let name = match &file.lines[header].kind {
+                LineKind::Section(h) => match &h.package {
+                    Some(PackageRef::Full(s) | PackageRef::Suffix(s)) => file.str(s).into_owned(),
+                    None => String::new(),
+                },
+                _ => String::new(),
+            };
+            return Err(EditError::PackageInConditional {
+                line: file.lines[header].number,
+                cond: file.lines[cond].number,
+                name,
+            });
+        }
+    }
     let (after, reason) = insertion_point(file, kind.dep_tag(), section);
     let at = after.map_or(0, |id| file.lines[id].span.end);
     let mut block = Vec::new();
@@ -360,15 +401,21 @@ fn insertion_point(
     section: Option<LineId>,
 ) -> (Option<LineId>, String) {
     let groups = section_groups(file);
-    // Top-level items of the package's preamble, as (first line, last line).
+    // Top-level items of the package's preamble, as (first line, last line),
+    // up to the first item that holds a section header: what follows it may
+    // belong to another package.
     let mut items: Vec<(LineId, LineId)> = Vec::new();
+    let mut started = section.is_none();
     for item in &file.items {
         let (first, last) = item_lines(item);
-        if file.lines[first].section == section
-            && !matches!(file.lines[first].kind, LineKind::Section(_))
-        {
-            items.push((first, last));
+        if !started {
+            started = matches!(item, Item::Line(id) if Some(*id) == section);
+            continue;
         }
+        if holds_section(file, item) {
+            break;
+        }
+        items.push((first, last));
     }
     let is_tag = |id: LineId| match &file.lines[id].kind {
         LineKind::Tag(t) => t.tag == Tag::Dependency(tag),
@@ -403,7 +450,19 @@ fn insertion_point(
         .map(|&(_, last)| last);
     match last {
         Some(id) => (Some(escape_group(id)), "the end of the preamble".to_owned()),
+        None if section.is_none() => (None, "the start of the file".to_owned()),
         None => (section, "the package header".to_owned()),
+    }
+}
+
+/// True when the item is, or contains, a section header.
+fn holds_section(file: &SpecFile<'_>, item: &Item) -> bool {
+    match item {
+        Item::Line(id) => matches!(file.lines[*id].kind, LineKind::Section(_)),
+        Item::Conditional(c) => c
+            .branches
+            .iter()
+            .any(|b| b.items.iter().any(|i| holds_section(file, i))),
     }
 }
 
