@@ -29,7 +29,12 @@ fn check(input: &[u8], with_defines: bool) -> Result<(), TestCaseError> {
             i,
             t.kind
         );
-        prop_assert!(t.span.end >= t.span.start, "token {} has a reversed span {:?}", i, t.span);
+        prop_assert!(
+            t.span.end >= t.span.start,
+            "token {} has a reversed span {:?}",
+            i,
+            t.span
+        );
         at = t.span.end;
     }
     prop_assert_eq!(at, input.len(), "tokens do not cover the whole input");
@@ -52,13 +57,23 @@ fn check(input: &[u8], with_defines: bool) -> Result<(), TestCaseError> {
 /// A small macro table like the one `--define` builds.
 fn defines() -> MacroTable {
     let mut t = MacroTable::new();
-    for d in ["fedora 42", "python_module() python3-%{**}", "suse_version 1600"] {
+    for d in [
+        "fedora 42",
+        "python_module() python3-%{**}",
+        "suse_version 1600",
+    ] {
         t.define_arg(d).expect("valid define");
     }
     t
 }
 
+/// `cases` by default; `PROPTEST_CASES=N` in the environment overrides it
+/// for a longer run.
 fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
     ProptestConfig {
         cases,
         // Failures are reported with their minimal input; do not write
@@ -115,12 +130,16 @@ fn dep() -> impl Strategy<Value = String> {
         3 => (name(), ws(), op(), ws(), version()).prop_map(|(n, a, o, b, v)| format!("{n}{a}{o}{b}{v}")),
         1 => (name(), op(), version()).prop_map(|(n, o, v)| format!("%{{python_module {n} {o} {v}}}")),
     ];
-    simple.prop_recursive(3, 12, 3, |inner| {
-        let kw = prop::sample::select(vec!["or", "and", "if", "else", "unless", "with", "without", "OR"]);
+    simple.prop_recursive(2, 8, 2, |inner| {
+        let kw = prop::sample::select(vec![
+            "or", "and", "if", "else", "unless", "with", "without", "OR",
+        ]);
         prop_oneof![
-            (inner.clone(), kw.clone(), inner.clone()).prop_map(|(a, k, b)| format!("({a} {k} {b})")),
-            (inner.clone(), kw, inner.clone()).prop_map(|(a, k, b)| format!("({a} {k} ({b})")),
-            inner.prop_map(|a| format!("({a}")),
+            4 => (inner.clone(), kw.clone(), inner.clone())
+                .prop_map(|(a, k, b)| format!("({a} {k} {b})")),
+            2 => (inner.clone(), kw, inner.clone())
+                .prop_map(|(a, k, b)| format!("({a} {k} ({b}))")),
+            1 => inner.prop_map(|a| format!("({a}")),
         ]
     })
 }
@@ -145,10 +164,19 @@ fn dep_tag() -> impl Strategy<Value = String> {
         "BuildPreReq",
         "PreReq",
     ]);
-    let qual = prop::sample::select(vec![
-        "", "", "", "(post)", "(pre)", "(post,postun)", "(preun)", "(pre, post)", "(meta)", "(", "()",
-        "(interp)",
-    ]);
+    let qual = prop_oneof![
+        12 => Just(""),
+        6 => prop::sample::select(vec![
+            "(post)",
+            "(pre)",
+            "(post,postun)",
+            "(preun)",
+            "(pre, post)",
+            "(meta)",
+            "(interp)",
+        ]),
+        1 => prop::sample::select(vec!["(", "()", "(post", "(bogus)"]),
+    ];
     (base, qual).prop_map(|(b, q)| format!("{b}{q}"))
 }
 
@@ -156,10 +184,24 @@ fn dep_tag() -> impl Strategy<Value = String> {
 fn tag_line() -> impl Strategy<Value = String> {
     let sep = prop::sample::select(vec![",", ", ", " ", "  ,  ", "\t", ",,"]);
     let deps = prop::collection::vec(dep(), 0..4);
-    let dep_line = (dep_tag(), ws(), deps, sep).prop_map(|(t, w, ds, s)| format!("{t}:{w}{}", ds.join(s)));
+    let dep_line =
+        (dep_tag(), ws(), deps, sep).prop_map(|(t, w, ds, s)| format!("{t}:{w}{}", ds.join(s)));
     let other_tag = prop::sample::select(vec![
-        "Name", "Version", "Release", "Summary", "License", "URL", "Source0", "Source", "Patch1", "BuildArch",
-        "ExclusiveArch", "Epoch", "Group", "name", "BuildRoot",
+        "Name",
+        "Version",
+        "Release",
+        "Summary",
+        "License",
+        "URL",
+        "Source0",
+        "Source",
+        "Patch1",
+        "BuildArch",
+        "ExclusiveArch",
+        "Epoch",
+        "Group",
+        "name",
+        "BuildRoot",
     ]);
     let other_val = prop_oneof![
         "[ -~]{0,20}",
@@ -169,7 +211,11 @@ fn tag_line() -> impl Strategy<Value = String> {
         Just("1%{?dist}".to_string()),
     ];
     let other = (other_tag, ws(), other_val).prop_map(|(t, w, v)| format!("{t}:{w}{v}"));
-    let cond_tag = (dep_tag(), dep(), prop::sample::select(vec!["?fedora", "!?fedora", "?suse_version", "?with_foo"]))
+    let cond_tag = (
+        dep_tag(),
+        dep(),
+        prop::sample::select(vec!["?fedora", "!?fedora", "?suse_version", "?with_foo"]),
+    )
         .prop_map(|(t, d, c)| format!("%{{{c}:{t}: {d}}}"));
     prop_oneof![5 => dep_line, 2 => other, 1 => cond_tag]
 }
@@ -194,7 +240,13 @@ fn cond_expr() -> impl Strategy<Value = String> {
 
 /// A macro definition, possibly with parameters and continued lines.
 fn define_line() -> impl Strategy<Value = String> {
-    let kw = prop::sample::select(vec!["%define", "%global", "%undefine", "%define  ", "%global\t"]);
+    let kw = prop::sample::select(vec![
+        "%define",
+        "%global",
+        "%undefine",
+        "%define  ",
+        "%global\t",
+    ]);
     let params = prop::sample::select(vec!["", "()", "(n:)", "(a:b)", "("]);
     let body = prop_oneof![
         Just("1".to_string()),
@@ -216,8 +268,12 @@ fn define_line() -> impl Strategy<Value = String> {
     })
 }
 
-/// Conditionals and section headers.
+/// Conditionals and (less often, since they end the preamble) section headers.
 fn directive_line() -> impl Strategy<Value = String> {
+    prop_oneof![6 => conditional_line(), 1 => section_line()]
+}
+
+fn conditional_line() -> impl Strategy<Value = String> {
     prop_oneof![
         cond_expr().prop_map(|e| format!("%if {e}")),
         cond_expr().prop_map(|e| format!("%elif {e}")),
@@ -229,6 +285,16 @@ fn directive_line() -> impl Strategy<Value = String> {
         Just("%ifos linux".to_string()),
         Just("%elifarch aarch64".to_string()),
         Just("%if".to_string()),
+        Just("%bcond_without tests".to_string()),
+        Just("%bcond tests 1".to_string()),
+        Just("%{?python_enable_dependency_generator}".to_string()),
+        Just("%python_subpackages".to_string()),
+        Just("%include %{SOURCE1}".to_string()),
+    ]
+}
+
+fn section_line() -> impl Strategy<Value = String> {
+    prop_oneof![
         name().prop_map(|n| format!("%package {n}")),
         name().prop_map(|n| format!("%package -n {n}")),
         Just("%package".to_string()),
@@ -242,11 +308,6 @@ fn directive_line() -> impl Strategy<Value = String> {
         Just("%files -n python3-%{name}".to_string()),
         Just("%changelog".to_string()),
         Just("%post -p /sbin/ldconfig".to_string()),
-        Just("%bcond_without tests".to_string()),
-        Just("%bcond tests 1".to_string()),
-        Just("%{?python_enable_dependency_generator}".to_string()),
-        Just("%python_subpackages".to_string()),
-        Just("%include %{SOURCE1}".to_string()),
     ]
 }
 
@@ -298,8 +359,10 @@ fn line_content() -> impl Strategy<Value = String> {
         1 => Just(String::new()),
         1 => "[ -~]{0,40}",
     ];
-    (content, ws(), prop::bool::weighted(0.08), ws())
-        .prop_map(|(c, lead, cont, trail)| format!("{lead}{c}{trail}{}", if cont { "\\" } else { "" }))
+    let lead = prop_oneof![6 => Just(""), 1 => ws()];
+    (content, lead, prop::bool::weighted(0.05), ws()).prop_map(|(c, lead, cont, trail)| {
+        format!("{lead}{c}{trail}{}", if cont { "\\" } else { "" })
+    })
 }
 
 /// Line terminators, mixed within a file.
@@ -321,16 +384,18 @@ fn spec_text() -> impl Strategy<Value = Vec<u8>> {
         &b"%{"[..],
         &b"\xc3"[..],
     ]);
-    (prop::collection::vec(line, 0..40), prop::bool::ANY, extra).prop_map(|(lines, final_nl, extra)| {
-        let mut s = lines.concat().into_bytes();
-        if !final_nl {
-            while matches!(s.last(), Some(b'\n' | b'\r')) {
-                s.pop();
+    (prop::collection::vec(line, 0..40), prop::bool::ANY, extra).prop_map(
+        |(lines, final_nl, extra)| {
+            let mut s = lines.concat().into_bytes();
+            if !final_nl {
+                while matches!(s.last(), Some(b'\n' | b'\r')) {
+                    s.pop();
+                }
             }
-        }
-        s.extend_from_slice(extra);
-        s
-    })
+            s.extend_from_slice(extra);
+            s
+        },
+    )
 }
 
 /// Balanced `%if … %elif … %else … %endif` blocks (nested), as lines.
@@ -458,4 +523,51 @@ proptest! {
         input.splice(i..i, garbage);
         check(&input, true)?;
     }
+}
+
+/// The generators are not degenerate: over a fixed-seed sample, the generated
+/// text yields dependencies, expanded `%{python_module …}` ones, conditionals
+/// and diagnostics, so the properties above exercise the interesting paths.
+#[test]
+fn generators_exercise_the_analysis() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+
+    let mut runner = TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    let (mut deps, mut python, mut conditional, mut diagnostics) = (0, 0, 0, 0);
+    for _ in 0..64 {
+        for input in [
+            spec_text().new_tree(&mut runner).unwrap().current(),
+            balanced_text().new_tree(&mut runner).unwrap().current(),
+            skeleton_text().new_tree(&mut runner).unwrap().current(),
+        ] {
+            let file = rpmspec::parse(&input);
+            diagnostics += file.diagnostics.len();
+            let analysis = rpmspec::dependencies(&file, defines());
+            deps += analysis.deps.len();
+            for d in &analysis.deps {
+                if !d.conditions.is_empty() {
+                    conditional += 1;
+                }
+                if let Some(e) = &d.expanded {
+                    python += e
+                        .as_slice()
+                        .iter()
+                        .filter(|x| x.name.starts_with("python3-"))
+                        .count();
+                }
+            }
+        }
+    }
+    println!("sample: {deps} deps, {python} python3-, {conditional} conditional, {diagnostics} diagnostics");
+    assert!(deps > 200, "only {deps} dependencies in the sample");
+    assert!(python > 60, "only {python} expanded python3- dependencies");
+    assert!(
+        conditional > 80,
+        "only {conditional} conditional dependencies"
+    );
+    assert!(diagnostics > 100, "only {diagnostics} diagnostics");
 }
