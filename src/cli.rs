@@ -60,6 +60,12 @@ pub enum Command {
     /// Read, print and edit spec files.
     #[command(subcommand)]
     Spec(SpecCommand),
+    /// Print an include-rpm list of a repository's binaries (or update the block of a file).
+    Include(IncludeArgs),
+    /// List the binary packages built from a source package.
+    Binary(BinaryArgs),
+    /// List the Requires of a source package that will not be inside the venv.
+    Requires(RequiresArgs),
     /// Print the default exclude-rpm list (or update the block of a file).
     Exclude(ExcludeArgs),
     /// Check a package directory offline, for CI (exit 0 clean, 1 findings, 2 error).
@@ -171,4 +177,83 @@ pub struct LintArgs {
     /// Count warnings as findings (exit 1).
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Where to look in OBS (shared by `include` and `binary`).
+#[derive(Debug, Args)]
+pub struct RepositoryArgs {
+    /// OBS API URL or oscrc alias (default: OSC_APIURL, oscrc, api.opensuse.org).
+    #[arg(short = 'A', long, value_name = "URL")]
+    pub apiurl: Option<String>,
+    /// Project name (default: OBS_SERVICE_PROJECT).
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Repository name.
+    #[arg(
+        short,
+        long = "repo",
+        value_name = "REPOSITORY",
+        default_value = "standard"
+    )]
+    pub repo: String,
+    /// Architecture.
+    #[arg(short, long, value_name = "ARCH", default_value = "x86_64")]
+    pub arch: String,
+    /// List every package, ignoring the exclude list.
+    #[arg(long)]
+    pub all: bool,
+    /// File with packages to exclude.
+    #[arg(short = 'x', long, value_name = "FILE", default_value = "exclude-rpm")]
+    pub exclude: PathBuf,
+    /// Update the venvjail section of FILE instead of printing.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `include`.
+#[derive(Debug, Args)]
+pub struct IncludeArgs {
+    /// Where to look.
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+}
+
+/// Arguments of `binary`.
+#[derive(Debug, Args)]
+pub struct BinaryArgs {
+    /// The source package.
+    #[arg(value_name = "PACKAGE")]
+    pub package: String,
+    /// Where to look.
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+}
+
+/// Arguments of `requires`.
+#[derive(Debug, Args)]
+pub struct RequiresArgs {
+    /// The source package.
+    #[arg(value_name = "PACKAGE")]
+    pub package: String,
+    /// OBS API URL or oscrc alias.
+    #[arg(short = 'A', long, value_name = "URL")]
+    pub apiurl: Option<String>,
+    /// Project name (default: OBS_SERVICE_PROJECT).
+    #[arg(short, long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// File with the list of packages to install.
+    #[arg(short, long, value_name = "FILE", default_value = "include-rpm")]
+    pub include: PathBuf,
+    /// File with packages to exclude.
+    #[arg(short = 'x', long, value_name = "FILE", default_value = "exclude-rpm")]
+    pub exclude: PathBuf,
+    /// Read this local spec instead of fetching PACKAGE.spec from OBS.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Define a macro: 'NAME VALUE' (repeatable).
+    #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
+    pub define: Vec<String>,
+    /// Update the venvjail section of FILE instead of printing.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -37,6 +37,9 @@ pub enum Error {
         /// Why.
         source: io::Error,
     },
+    /// OBS could not be reached or refused the request.
+    #[error(transparent)]
+    Obs(#[from] crate::obs::ObsError),
     /// An input is invalid; the message names the file and line.
     #[error("{0}")]
     Invalid(String),

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod diff;
 pub mod error;
 pub mod lint;
+pub mod obs;
 pub mod output;
 pub mod rpmspec;
 pub mod rules;

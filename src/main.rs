@@ -3,11 +3,13 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use venvjail::cli::{Cli, Color, Command, Format, SpecCommand};
+use venvjail::commands::requires::RequiresOptions;
 use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
-use venvjail::commands::{exclude, lint};
+use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
 use venvjail::output::{ColorChoice, Reporter};
 use venvjail::Error;
 
@@ -45,6 +47,10 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             source,
         })?;
     }
+    let cli_globals = Globals {
+        timeout: Duration::from_secs(cli.timeout.max(1)),
+        verbose: cli.verbose,
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut code = 0;
@@ -75,6 +81,49 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             };
             code = spec::edit(&opts, &mut out, report)?;
         }
+        Command::Include(args) => {
+            let r = args.repository;
+            let target = obs_target(&cli_globals, r.apiurl, r.project, r.repo, r.arch);
+            include::run(
+                &target,
+                r.all,
+                &r.exclude,
+                r.output.as_deref(),
+                &mut out,
+                report,
+            )?;
+        }
+        Command::Binary(args) => {
+            let r = args.repository;
+            let target = obs_target(&cli_globals, r.apiurl, r.project, r.repo, r.arch);
+            binary::run(
+                &target,
+                &args.package,
+                r.all,
+                &r.exclude,
+                r.output.as_deref(),
+                &mut out,
+                report,
+            )?;
+        }
+        Command::Requires(args) => {
+            let target = obs_target(
+                &cli_globals,
+                args.apiurl,
+                args.project,
+                String::new(),
+                String::new(),
+            );
+            let opts = RequiresOptions {
+                package: args.package,
+                include: args.include,
+                exclude: args.exclude,
+                spec: args.spec,
+                defines: args.define,
+                output: args.output,
+            };
+            requires::run(&target, &opts, &mut out, report)?;
+        }
         Command::Lint(args) => {
             code = lint::run(
                 &args.dir,
@@ -104,4 +153,27 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         source,
     })?;
     Ok(code)
+}
+
+/// The global flags an OBS command needs.
+struct Globals {
+    timeout: Duration,
+    verbose: u8,
+}
+
+fn obs_target(
+    g: &Globals,
+    apiurl: Option<String>,
+    project: Option<String>,
+    repository: String,
+    arch: String,
+) -> ObsTarget {
+    ObsTarget {
+        apiurl,
+        project,
+        repository,
+        arch,
+        timeout: g.timeout,
+        verbose: g.verbose,
+    }
 }

@@ -3,10 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::atomic_write::replace_file;
 use crate::error::Error;
 use crate::output::Reporter;
-use crate::rules::{self, BlockUpdate, BLOCK_END, BLOCK_START};
 
 /// venvjail.py's `EXCLUDE_RPM` as its `exclude` command printed it
 /// (`print()` adds a final newline), for `--compat`.
@@ -76,17 +74,7 @@ pub fn default_block() -> Vec<String> {
 
 /// The default exclude-rpm file.
 pub fn default_file() -> String {
-    let mut s = String::from(HEADER);
-    s.push('\n');
-    s.push_str(BLOCK_START);
-    s.push('\n');
-    for l in default_block() {
-        s.push_str(&l);
-        s.push('\n');
-    }
-    s.push_str(BLOCK_END);
-    s.push('\n');
-    s
+    super::list_output::new_file(HEADER, &default_block())
 }
 
 /// Runs `exclude`: prints the list, or updates the block of `output`.
@@ -96,43 +84,15 @@ pub fn run(
     out: &mut dyn Write,
     report: &Reporter,
 ) -> Result<(), Error> {
-    let Some(path) = output else {
-        let text = if compat {
-            ORIGINAL.to_owned()
-        } else {
-            default_file()
-        };
+    if compat {
         return out
-            .write_all(text.as_bytes())
+            .write_all(ORIGINAL.as_bytes())
             .map_err(|source| Error::Write {
                 path: "<stdout>".into(),
                 source,
             });
-    };
-    let old = match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::read(path, e)),
-    };
-    let new = match &old {
-        None => default_file(),
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(bytes);
-            let name = path.display().to_string();
-            let (new, how) = rules::update_block(&name, &text, &default_block())
-                .map_err(|e| Error::Invalid(e.to_string()))?;
-            if how == BlockUpdate::Appended {
-                report.note(&format!(
-                    "{name}: no '{BLOCK_START}' section: appended one at the end"
-                ));
-            }
-            new
-        }
-    };
-    if old.as_deref() != Some(new.as_bytes()) {
-        replace_file(path, new.as_bytes())?;
     }
-    Ok(())
+    super::list_output::emit(HEADER, &default_block(), output, out, report)
 }
 
 #[cfg(test)]

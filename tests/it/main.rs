@@ -7,7 +7,10 @@
 mod util;
 
 mod corpus;
+mod edit_corpus;
 mod exclude;
+mod fake_obs;
+mod fake_obs_selftest;
 mod grammar;
 mod lint;
 mod oracle;

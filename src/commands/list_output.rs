@@ -1,0 +1,71 @@
+//! Printing a generated list, or writing it into the venvjail section of a
+//! file (`-o FILE`), as `include`, `exclude`, `binary` and `requires` do.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::atomic_write::replace_file;
+use crate::error::Error;
+use crate::output::Reporter;
+use crate::rules::{self, BlockUpdate, BLOCK_END, BLOCK_START};
+
+/// A whole new file: `header`, then the block holding `lines`.
+pub fn new_file(header: &str, lines: &[String]) -> String {
+    let mut s = String::from(header);
+    if !header.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(BLOCK_START);
+    s.push('\n');
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str(BLOCK_END);
+    s.push('\n');
+    s
+}
+
+/// Prints the list to `out`, or updates the block of `output` (creating the
+/// file with `header` when it does not exist). Writes only when the file
+/// changes.
+pub fn emit(
+    header: &str,
+    lines: &[String],
+    output: Option<&Path>,
+    out: &mut dyn Write,
+    report: &Reporter,
+) -> Result<(), Error> {
+    let Some(path) = output else {
+        return out
+            .write_all(new_file(header, lines).as_bytes())
+            .map_err(|source| Error::Write {
+                path: "<stdout>".into(),
+                source,
+            });
+    };
+    let old = match std::fs::read(path) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::read(path, e)),
+    };
+    let new = match &old {
+        None => new_file(header, lines),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
+            let name = path.display().to_string();
+            let (new, how) = rules::update_block(&name, &text, lines)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            if how == BlockUpdate::Appended {
+                report.note(&format!(
+                    "{name}: no '{BLOCK_START}' section: appended one at the end"
+                ));
+            }
+            new
+        }
+    };
+    if old.as_deref() != Some(new.as_bytes()) {
+        replace_file(path, new.as_bytes())?;
+    }
+    Ok(())
+}
