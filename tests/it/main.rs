@@ -13,6 +13,7 @@ mod fake_obs;
 mod fake_obs_selftest;
 mod grammar;
 mod lint;
+mod obs_commands;
 mod oracle;
 mod roundtrip_props;
 mod spec_cli;
