@@ -2,8 +2,10 @@
 //! 60,000-binary repository: wall time and peak RSS of the real binary
 //! (DESIGN §10: under 0.5 s and 50 MB). Prints numbers, asserts nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../tests/it/fake_obs.rs"]
-#[allow(dead_code, clippy::all)]
+#[allow(dead_code)]
 mod fake_obs;
 
 use std::process::{Command, Stdio};
@@ -21,7 +23,10 @@ fn main() {
     let oscrc = dir.path().join("oscrc");
     std::fs::write(
         &oscrc,
-        format!("[general]\napiurl = {url}\n\n[{url}]\nuser = alice\npass = opensuse\n", url = obs.url()),
+        format!(
+            "[general]\napiurl = {url}\n\n[{url}]\nuser = alice\npass = opensuse\n",
+            url = obs.url()
+        ),
     )
     .expect("write oscrc");
     let time = std::path::Path::new("/usr/bin/time");
@@ -46,15 +51,26 @@ fn main() {
         let started = Instant::now();
         let output = cmd.output().expect("run venvjail");
         let wall = started.elapsed().as_secs_f64();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         if run == 0 {
-            lines = std::fs::read_to_string(&out_file).expect("read output").lines().count();
+            lines = std::fs::read_to_string(&out_file)
+                .expect("read output")
+                .lines()
+                .count();
             continue; // warm-up
         }
         walls.push(wall);
         if has_time {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            if let Some(kb) = stderr.lines().last().and_then(|l| l.trim().parse::<f64>().ok()) {
+            if let Some(kb) = stderr
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<f64>().ok())
+            {
                 rss_kb.push(kb);
             }
         }

@@ -131,7 +131,7 @@ pub fn lint_spec(path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
             "spec-syntax",
         ));
     }
-    let analysis = rpmspec::dependencies(&file, MacroTable::new());
+    let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
     for w in analysis
         .warnings
         .iter()

@@ -43,7 +43,7 @@ pub struct FileDeps {
 /// Builds the initial macro table from `--load` files then `--define`s
 /// (rpm applies command-line defines after loaded files).
 pub fn macro_table(defines: &[String], loads: &[PathBuf]) -> Result<MacroTable, Error> {
-    let mut table = MacroTable::new();
+    let mut table = MacroTable::with_rpm_core();
     for path in loads {
         let text = read_file(path)?;
         table.load_file_text(&text);

@@ -65,8 +65,11 @@ pub fn path(segments: &[&str]) -> String {
 }
 
 impl Client {
-    /// A client for `opts`.
-    pub fn new(opts: ClientOptions) -> Result<Self, ObsError> {
+    /// A client for `opts`. A `user:password@` in the API URL is dropped:
+    /// credentials come from oscrc or the environment, and a URL is printed
+    /// in messages.
+    pub fn new(mut opts: ClientOptions) -> Result<Self, ObsError> {
+        opts.apiurl = strip_userinfo(&opts.apiurl);
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             reqwest::header::ACCEPT,
@@ -272,6 +275,18 @@ impl Client {
     }
 }
 
+/// `scheme://user:pass@host/…` → `scheme://host/…`.
+pub fn strip_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// A transport error's reason, one line, lowercase, without the URL.
 fn transport_reason(e: &reqwest::Error) -> String {
     use std::error::Error as _;
@@ -293,6 +308,18 @@ fn transport_reason(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userinfo_is_dropped() {
+        assert_eq!(
+            strip_userinfo("http://alice:pw@127.0.0.1:8/x"),
+            "http://127.0.0.1:8/x"
+        );
+        assert_eq!(
+            strip_userinfo("https://api.opensuse.org"),
+            "https://api.opensuse.org"
+        );
+    }
 
     #[test]
     fn segments_keep_colons() {

@@ -5,6 +5,8 @@ pub mod binary_name;
 pub mod client;
 pub mod error;
 pub mod oscrc;
+pub mod service_file;
+pub mod snapshot;
 pub mod xml;
 
 pub use client::{Client, ClientOptions};

@@ -314,9 +314,11 @@ pub fn deobfuscate(value: &str) -> Option<String> {
     Some(out)
 }
 
-/// An API URL as osc stores it: `https://` added when no scheme, no trailing `/`.
+/// An API URL as osc stores it: `https://` added when no scheme, no
+/// trailing `/`, no `user:password@`.
 pub fn normalise_url(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
+    let url = super::client::strip_userinfo(url.trim());
+    let url = url.trim_end_matches('/');
     if url.contains("://") {
         url.to_owned()
     } else {

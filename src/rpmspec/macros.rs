@@ -96,10 +96,31 @@ const IMPURE_BUILTINS: &[&str] = &[
     "error",
 ];
 
+/// rpm's own platform-independent macros that every rpm defines
+/// (`/usr/lib/rpm/macros` of rpm 4.18): the build conditionals.
+pub const RPM_CORE_MACROS: &str = r#"%bcond()	%[ (%2)\
+    ? "%{expand:%%{!?_without_%{1}:%%global with_%{1} 1}}"\
+    : "%{expand:%%{?_with_%{1}:%%global with_%{1} 1}}"\
+]
+%bcond_with()		%bcond %{1} 0
+%bcond_without()	%bcond %{1} 1
+%with()		%{expand:%%{?with_%{1}:1}%%{!?with_%{1}:0}}
+%without()	%{expand:%%{?with_%{1}:0}%%{!?with_%{1}:1}}
+"#;
+
 impl MacroTable {
     /// An empty table (rpm's builtins are always known).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A table with rpm's core macros ([`RPM_CORE_MACROS`]): what every
+    /// command starts from, so `%bcond_without x` and `%{with x}` work
+    /// without loading rpm's macro files.
+    pub fn with_rpm_core() -> Self {
+        let mut t = Self::default();
+        t.load_file_text(RPM_CORE_MACROS.as_bytes());
+        t
     }
 
     /// Defines `name` as `body` (the innermost definition).

@@ -180,7 +180,7 @@ fn edit_bytes(src: &[u8], v: Variant, package: Option<&str>) -> Result<Vec<u8>, 
     block::managed_blocks(&file).map_err(|e| e.to_string())?;
     let section = match package {
         Some(p) => {
-            let names = rpmspec::dependencies(&file, MacroTable::new()).packages;
+            let names = rpmspec::dependencies(&file, MacroTable::with_rpm_core()).packages;
             block::find_package(&file, p, &names).map_err(|e| e.to_string())?
         }
         None => None,
@@ -216,7 +216,7 @@ type Deps = BTreeMap<DepKey, usize>;
 fn deps_in_process(src: &[u8]) -> Deps {
     let file = rpmspec::parse(src);
     let mut out = Deps::new();
-    for d in rpmspec::dependencies(&file, MacroTable::new()).deps {
+    for d in rpmspec::dependencies(&file, MacroTable::with_rpm_core()).deps {
         let key = (
             d.package,
             d.tag.as_str().to_owned(),
@@ -561,7 +561,7 @@ enum Outcome {
 
 fn in_process(src: &[u8]) -> Vec<(Variant, Outcome)> {
     let file = rpmspec::parse(src);
-    let analysis = rpmspec::dependencies(&file, MacroTable::new());
+    let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
     let target = Target::of(&file, &analysis);
     let deps_before = deps_in_process(src);
     let mut out = Vec::new();
@@ -684,7 +684,7 @@ fn edits_only_add_on_fixture_specs_via_binary() {
         let name = format!("{i:03}-{stem}.spec");
         originals.push(dir.write(&format!("orig/{name}"), &src));
         let file = rpmspec::parse(&src);
-        let analysis = rpmspec::dependencies(&file, MacroTable::new());
+        let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
         targets.push(Target::of(&file, &analysis));
         sources.push((name, src));
     }
@@ -1036,7 +1036,7 @@ fn rpmspec_reads_edited_corpus_specs() {
     let results = par_map(&parsed, |(path, before), home| {
         let src = std::fs::read(path).expect("read spec");
         let file = rpmspec::parse(&src);
-        let analysis = rpmspec::dependencies(&file, MacroTable::new());
+        let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
         let target = Target::of(&file, &analysis);
         let spec = home.join("x.spec");
         Variant::ALL
