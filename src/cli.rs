@@ -66,6 +66,13 @@ pub enum Command {
     Binary(BinaryArgs),
     /// List the Requires of a source package that will not be inside the venv.
     Requires(RequiresArgs),
+    /// Run as the OBS source service: regenerate include-rpm, exclude-rpm and the spec's blocks.
+    ///
+    /// Called by osc and OBS as `venvjail service --param value … --outdir DIR`
+    /// (the wrapper /usr/lib/obs/service/venvjail). Every parameter takes a
+    /// value; an empty value is the same as an absent one; parameters not
+    /// given are taken from the venvjail entry of ./_service.
+    Service(ServiceArgs),
     /// Print the default exclude-rpm list (or update the block of a file).
     Exclude(ExcludeArgs),
     /// Check a package directory offline, for CI (exit 0 clean, 1 findings, 2 error).
@@ -256,4 +263,45 @@ pub struct RequiresArgs {
     /// Update the venvjail section of FILE instead of printing.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Parameters of `service` (the names of `obs-service/venvjail.service`).
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    /// OBS API URL or oscrc alias (default: OBS_SERVICE_APIURL, oscrc).
+    #[arg(long, value_name = "URL")]
+    pub apiurl: Option<String>,
+    /// Project whose repository is bundled (default: OBS_SERVICE_PROJECT).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Repository name (default: standard).
+    #[arg(long, value_name = "REPOSITORY")]
+    pub repository: Option<String>,
+    /// Architecture (default: x86_64).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Source package whose binaries go into the venv (repeatable).
+    #[arg(long, value_name = "PACKAGE")]
+    pub package: Vec<String>,
+    /// The bundle's spec file (default: the only *.spec in the directory).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<String>,
+    /// The include list file (default: include-rpm).
+    #[arg(long, value_name = "FILE")]
+    pub include: Option<String>,
+    /// The exclude list file (default: exclude-rpm).
+    #[arg(long, value_name = "FILE")]
+    pub exclude: Option<String>,
+    /// The snapshot file (default: venvjail.snapshot.xml).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<String>,
+    /// Use the snapshot only, no network (default: true when OBS_SERVICE_DAEMON=1).
+    #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
+    pub offline: Option<String>,
+    /// Print the diffs, write nothing, exit 1 when anything would change.
+    #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
+    pub check: Option<String>,
+    /// Where to write the changed files (osc and OBS always pass it).
+    #[arg(long, value_name = "DIR")]
+    pub outdir: Option<PathBuf>,
 }

@@ -17,5 +17,6 @@ pub mod obs;
 pub mod output;
 pub mod rpmspec;
 pub mod rules;
+pub mod service;
 
 pub use error::Error;

@@ -7,19 +7,29 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use venvjail::cli::{Cli, Color, Command, Format, SpecCommand};
+use venvjail::commands;
 use venvjail::commands::requires::RequiresOptions;
+use venvjail::commands::service::ServiceOptions;
 use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
 use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
 use venvjail::output::{ColorChoice, Reporter};
+use venvjail::service::{self, Params};
 use venvjail::Error;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(drop_empty_service_values(std::env::args_os().collect())) {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
             let _ = e.print();
-            // clap uses 2 for usage errors and 0 for --help/--version.
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line: OBS keeps only the last line of a failed service.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("venvjail: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
         }
     };
     let color = match cli.color {
@@ -124,6 +134,30 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             };
             requires::run(&target, &opts, &mut out, report)?;
         }
+        Command::Service(args) => {
+            let bool_param = |name: &str, v: Option<String>| {
+                v.map(|v| service::parse_bool(name, &v)).transpose()
+            };
+            let opts = ServiceOptions {
+                params: Params {
+                    apiurl: args.apiurl,
+                    project: args.project,
+                    repository: args.repository,
+                    arch: args.arch,
+                    packages: args.package,
+                    spec: args.spec,
+                    include: args.include,
+                    exclude: args.exclude,
+                    snapshot: args.snapshot,
+                    offline: bool_param("offline", args.offline)?,
+                    check: bool_param("check", args.check)?,
+                },
+                outdir: args.outdir,
+                timeout: cli_globals.timeout,
+                verbose: cli_globals.verbose,
+            };
+            code = commands::service::run(&opts, &mut out, report)?;
+        }
         Command::Lint(args) => {
             code = lint::run(
                 &args.dir,
@@ -176,4 +210,30 @@ fn obs_target(
         timeout: g.timeout,
         verbose: g.verbose,
     }
+}
+
+/// osc passes every `<param>` with a value, an empty one too; OBS drops
+/// empty ones. Both must mean the same, so `--name ''` after `service` is
+/// removed before parsing.
+fn drop_empty_service_values(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(start) = args.iter().position(|a| a == "service") else {
+        return args;
+    };
+    let mut out: Vec<std::ffi::OsString> = args[..=start].to_vec();
+    let mut i = start + 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a.starts_with("--") && a.ends_with('=') && a.len() > 3 {
+            i += 1;
+            continue;
+        }
+        if a.starts_with("--") && !a.contains('=') && args.get(i + 1).is_some_and(|v| v.is_empty())
+        {
+            i += 2;
+            continue;
+        }
+        out.push(args[i].clone());
+        i += 1;
+    }
+    out
 }

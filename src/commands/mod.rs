@@ -6,6 +6,7 @@ pub mod include;
 pub mod lint;
 pub mod list_output;
 pub mod requires;
+pub mod service;
 pub mod spec;
 
 use std::path::Path;

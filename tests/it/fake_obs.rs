@@ -274,6 +274,10 @@ impl FakeObs {
                 "venv-salt-minion.spec",
             ),
             (format!("/source/{p}/salt/salt.spec"), "salt.spec"),
+            (
+                format!("/build/{p}/SLE_15/x86_64/salt"),
+                "binarylist-package-salt.xml",
+            ),
         ];
         for (target, fixture) in gets {
             self.route_fixture(&target, fixture);

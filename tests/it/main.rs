@@ -16,6 +16,7 @@ mod lint;
 mod obs_commands;
 mod oracle;
 mod roundtrip_props;
+mod service;
 mod spec_cli;
 mod spec_deps_snapshots;
 mod spec_edit;

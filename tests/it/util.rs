@@ -80,6 +80,16 @@ impl TestCommand {
         self
     }
 
+    pub fn arg(&mut self, a: impl AsRef<std::ffi::OsStr>) -> &mut Self {
+        self.cmd.arg(a);
+        self
+    }
+
+    pub fn env_remove(&mut self, k: &str) -> &mut Self {
+        self.cmd.env_remove(k);
+        self
+    }
+
     pub fn arg_path(&mut self, p: &Path) -> &mut Self {
         self.cmd.arg(p);
         self

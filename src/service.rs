@@ -1,0 +1,420 @@
+//! The OBS source service (DESIGN §5): read the repository from OBS (or
+//! the committed snapshot), regenerate `include-rpm`, `exclude-rpm` and the
+//! spec's managed blocks, print a diff per changed file, and write only the
+//! changed files into `--outdir`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::commands::{exclude, include, list_output};
+use crate::error::{read_file, Error};
+use crate::obs::binary_name::package_name;
+use crate::obs::service_file;
+use crate::obs::snapshot::{PackageSnapshot, Snapshot};
+use crate::obs::Client;
+use crate::rpmspec::edit::{self, BlockKind};
+use crate::rpmspec::{self, DepTag, MacroTable};
+use crate::rules::{self, PackageList, Selection};
+
+/// The service's parameters, each also in `obs-service/venvjail.service`.
+pub const PARAMETERS: &[&str] = &[
+    "apiurl",
+    "project",
+    "repository",
+    "arch",
+    "package",
+    "spec",
+    "include",
+    "exclude",
+    "snapshot",
+    "offline",
+    "check",
+];
+
+/// Parameters as given (command line merged over `_service`).
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    /// OBS API URL or alias.
+    pub apiurl: Option<String>,
+    /// Project of the bundled repository.
+    pub project: Option<String>,
+    /// Repository name.
+    pub repository: Option<String>,
+    /// Architecture.
+    pub arch: Option<String>,
+    /// Source packages whose binaries and Requires are bundled.
+    pub packages: Vec<String>,
+    /// The bundle's spec.
+    pub spec: Option<String>,
+    /// The include list.
+    pub include: Option<String>,
+    /// The exclude list.
+    pub exclude: Option<String>,
+    /// The snapshot file.
+    pub snapshot: Option<String>,
+    /// Use the snapshot only.
+    pub offline: Option<bool>,
+    /// Print diffs, write nothing, exit 1 on changes.
+    pub check: Option<bool>,
+}
+
+impl Params {
+    /// Fills what the command line left out from the venvjail entry of
+    /// `_service` in `dir` (what OBS would pass).
+    pub fn merge_service_file(&mut self, dir: &Path) -> Result<(), Error> {
+        let path = dir.join("_service");
+        let text = match std::fs::read(&path) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::read(&path, e)),
+        };
+        let entries = service_file::parse("_service", &text).map_err(Error::Invalid)?;
+        let Some(entry) = entries.into_iter().find(|e| e.name == "venvjail") else {
+            return Ok(());
+        };
+        let mut packages = Vec::new();
+        for p in entry.params {
+            let v = p.value.trim().to_owned();
+            if v.is_empty() {
+                continue;
+            }
+            let slot = match p.name.as_str() {
+                "apiurl" => &mut self.apiurl,
+                "project" => &mut self.project,
+                "repository" => &mut self.repository,
+                "arch" => &mut self.arch,
+                "spec" => &mut self.spec,
+                "include" => &mut self.include,
+                "exclude" => &mut self.exclude,
+                "snapshot" => &mut self.snapshot,
+                "package" => {
+                    packages.push(v);
+                    continue;
+                }
+                "offline" | "check" => {
+                    let b = parse_bool(&p.name, &v)?;
+                    let slot = if p.name == "offline" {
+                        &mut self.offline
+                    } else {
+                        &mut self.check
+                    };
+                    slot.get_or_insert(b);
+                    continue;
+                }
+                other => {
+                    return Err(Error::Invalid(format!(
+                        "_service: unknown venvjail parameter '{other}'"
+                    )))
+                }
+            };
+            slot.get_or_insert(v);
+        }
+        if self.packages.is_empty() {
+            self.packages = packages;
+        }
+        Ok(())
+    }
+}
+
+/// A `true|false` parameter.
+pub fn parse_bool(name: &str, v: &str) -> Result<bool, Error> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::Invalid(format!(
+            "--{name} takes true or false, not '{v}'"
+        ))),
+    }
+}
+
+/// The package directory's inputs, read and checked before anything else.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The spec's path and bytes.
+    pub spec: (PathBuf, Vec<u8>),
+    /// include-rpm's path and text (`None`: missing).
+    pub include: (PathBuf, Option<String>),
+    /// exclude-rpm's path and text (`None`: missing).
+    pub exclude: (PathBuf, Option<String>),
+    /// The snapshot's path.
+    pub snapshot: PathBuf,
+}
+
+/// Finds and reads the inputs in `dir`.
+pub fn read_inputs(dir: &Path, params: &Params) -> Result<Inputs, Error> {
+    let spec_path = match &params.spec {
+        Some(s) => dir.join(s),
+        None => {
+            let mut specs: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Error::read(dir, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "spec") && p.is_file())
+                .collect();
+            specs.sort();
+            match specs.len() {
+                1 => specs.remove(0),
+                0 => {
+                    return Err(Error::Invalid(format!(
+                        "no *.spec in {}: give --spec",
+                        dir.display()
+                    )))
+                }
+                _ => {
+                    let names: Vec<String> = specs
+                        .iter()
+                        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .collect();
+                    return Err(Error::Invalid(format!(
+                        "several specs ({}): give --spec",
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let spec = read_file(&spec_path)?;
+    let optional = |name: &str| -> Result<(PathBuf, Option<String>), Error> {
+        let path = dir.join(name);
+        match std::fs::read(&path) {
+            Ok(b) => Ok((path, Some(String::from_utf8_lossy(&b).into_owned()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path, None)),
+            Err(e) => Err(Error::read(&path, e)),
+        }
+    };
+    Ok(Inputs {
+        spec: (spec_path, spec),
+        include: optional(params.include.as_deref().unwrap_or("include-rpm"))?,
+        exclude: optional(params.exclude.as_deref().unwrap_or("exclude-rpm"))?,
+        snapshot: dir.join(
+            params
+                .snapshot
+                .as_deref()
+                .unwrap_or("venvjail.snapshot.xml"),
+        ),
+    })
+}
+
+/// Reads the committed snapshot (offline runs).
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, Error> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Invalid(format!(
+                "no snapshot {}: run `osc service manualrun` once (with network and credentials) to create it",
+                path.display()
+            )))
+        }
+        Err(e) => return Err(Error::read(path, e)),
+    };
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Snapshot::parse(&name, &String::from_utf8_lossy(&bytes)).map_err(Error::Invalid)
+}
+
+/// Where to read the repository from, online.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// `-A` value (URL or alias).
+    pub apiurl: Option<String>,
+    /// The project.
+    pub project: String,
+    /// The repository.
+    pub repository: String,
+    /// The architecture.
+    pub arch: String,
+    /// The bundled source packages.
+    pub packages: Vec<String>,
+}
+
+/// Fetches everything a run needs; nothing is written until it all succeeded.
+pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> {
+    let binaries = client.repository_names(&src.project, &src.repository, &src.arch)?;
+    let mut packages = Vec::new();
+    for name in &src.packages {
+        let files = client.package_files(&src.project, &src.repository, &src.arch, name)?;
+        let mut bins: Vec<String> = files
+            .iter()
+            .filter_map(|f| package_name(f))
+            .map(str::to_owned)
+            .collect();
+        bins.sort();
+        bins.dedup();
+        let spec = client.source_file(&src.project, name, &format!("{name}.spec"))?;
+        packages.push(PackageSnapshot {
+            name: name.clone(),
+            project: src.project.clone(),
+            binaries: bins,
+            requires: spec_requires(&spec),
+        });
+    }
+    Ok(Snapshot {
+        apiurl: client.apiurl().to_owned(),
+        project: src.project.clone(),
+        repository: src.repository.clone(),
+        arch: src.arch.clone(),
+        binaries,
+        packages,
+    })
+}
+
+/// Every Requires of every package of a spec (not in a branch known to be
+/// false), expanded where the macros are known, as `(name, op, evr)`.
+pub fn spec_requires(spec: &[u8]) -> Vec<(String, Option<String>, Option<String>)> {
+    let file = rpmspec::parse(spec);
+    let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
+    let mut out = Vec::new();
+    for d in analysis.deps {
+        if d.tag != DepTag::Requires || d.active == Some(false) {
+            continue;
+        }
+        match &d.expanded {
+            Some(e) => out.extend(e.as_slice().iter().map(|x| {
+                (
+                    x.name.clone(),
+                    x.op.map(|o| o.as_str().to_owned()),
+                    x.evr.clone(),
+                )
+            })),
+            None => out.push((
+                d.name.clone(),
+                d.op.map(|o| o.as_str().to_owned()),
+                d.evr.clone(),
+            )),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One generated file: its name in the package directory, old and new bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The file's basename.
+    pub name: String,
+    /// Its current content (`None`: it does not exist).
+    pub old: Option<Vec<u8>>,
+    /// The regenerated content.
+    pub new: Vec<u8>,
+}
+
+impl Generated {
+    /// True when the content changes.
+    pub fn changed(&self) -> bool {
+        self.old.as_deref() != Some(self.new.as_slice())
+    }
+}
+
+fn basename(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Regenerates the lists and the spec's blocks from a snapshot; pure (no
+/// I/O), so `lint` reuses it for its drift check.
+pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>, Error> {
+    let invalid = |e: rules::ListError| Error::Invalid(e.to_string());
+    // exclude-rpm: the default block, the user's lines kept.
+    let (ex_path, ex_old) = &inputs.exclude;
+    let ex_name = basename(ex_path);
+    let ex_new = match ex_old {
+        Some(text) => {
+            rules::update_block(&ex_name, text, &exclude::default_block())
+                .map_err(invalid)?
+                .0
+        }
+        None => exclude::default_file(),
+    };
+    let exclude_list = PackageList::parse(&ex_name, &ex_new).map_err(invalid)?;
+    // include-rpm: the repository's names minus the excluded ones.
+    let lines: Vec<String> = snapshot
+        .binaries
+        .iter()
+        .filter(|n| !exclude_list.matches(n))
+        .map(|n| rules::escape_name(n))
+        .collect();
+    let (in_path, in_old) = &inputs.include;
+    let in_name = basename(in_path);
+    let in_new = match in_old {
+        Some(text) => {
+            rules::update_block(&in_name, text, &lines)
+                .map_err(invalid)?
+                .0
+        }
+        None => list_output::new_file(include::HEADER, &lines),
+    };
+    let selection = Selection {
+        include: PackageList::parse(&in_name, &in_new).map_err(invalid)?,
+        exclude: exclude_list,
+    };
+    // The spec: BuildRequires = the packages' binaries that go into the
+    // venv; Requires = their Requires that will not be inside it.
+    let mut build = Vec::new();
+    let mut run: BTreeMap<String, ()> = BTreeMap::new();
+    for p in &snapshot.packages {
+        build.extend(p.binaries.iter().filter(|b| selection.selects(b)).cloned());
+        for (name, op, evr) in &p.requires {
+            if selection.selects(name) {
+                continue;
+            }
+            let line = match (op, evr) {
+                (Some(op), Some(evr)) => format!("{name} {op} {evr}"),
+                _ => name.clone(),
+            };
+            run.insert(line, ());
+        }
+    }
+    let build = edit::sort_dependencies(build);
+    let run = edit::sort_dependencies(run.into_keys().collect());
+    let (spec_path, spec_old) = &inputs.spec;
+    let spec_name = basename(spec_path);
+    let edit_err = |e: edit::EditError| Error::Invalid(format!("{spec_name}:{e}"));
+    let file = rpmspec::parse(spec_old);
+    let (with_build, _) =
+        edit::set_block(&file, BlockKind::BuildRequires, None, &build).map_err(edit_err)?;
+    let file = rpmspec::parse(&with_build);
+    let (spec_new, _) =
+        edit::set_block(&file, BlockKind::Requires, None, &run).map_err(edit_err)?;
+    Ok(vec![
+        Generated {
+            name: in_name,
+            old: in_old.clone().map(String::into_bytes),
+            new: in_new.into_bytes(),
+        },
+        Generated {
+            name: ex_name,
+            old: ex_old.clone().map(String::into_bytes),
+            new: ex_new.into_bytes(),
+        },
+        Generated {
+            name: spec_name,
+            old: Some(spec_old.clone()),
+            new: spec_new,
+        },
+    ])
+}
+
+/// The last line a run prints.
+pub fn summary(files: &[Generated]) -> String {
+    let changed: Vec<String> = files
+        .iter()
+        .filter(|f| f.changed())
+        .map(|f| {
+            let (added, removed) =
+                crate::diff::line_counts(f.old.as_deref().unwrap_or(b""), &f.new);
+            format!("{} +{added} -{removed}", f.name)
+        })
+        .collect();
+    match changed.len() {
+        0 => "venvjail: nothing to change".to_owned(),
+        n => format!(
+            "venvjail: {n} file{} changed ({})",
+            if n == 1 { "" } else { "s" },
+            changed.join(", ")
+        ),
+    }
+}
