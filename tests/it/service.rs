@@ -16,8 +16,26 @@ const SNAPSHOT: &str = "venvjail.snapshot.xml";
 const REPO_NAMES: &str =
     "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/_repository?view=names";
 
-/// A package directory: a copy of the example without its snapshot, an
-/// oscrc for the fake, and an empty outdir.
+/// Removes every `# SECTION venvjail…` … `# /SECTION` block: the package as
+/// it was before venvjail managed it.
+fn strip_generated(text: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("# SECTION venvjail") {
+            inside = true;
+        } else if inside && line.starts_with("# /SECTION") {
+            inside = false;
+        } else if !inside {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// A package directory: the example as it was before venvjail managed it
+/// (generated sections stripped, no snapshot), an oscrc for the fake, and an
+/// empty outdir.
 struct Package {
     dir: Dir,
     obs: FakeObs,
@@ -28,7 +46,8 @@ impl Package {
         let dir = Dir::new();
         let example = repo_root().join("examples/venv-salt-minion");
         for f in EXAMPLE_FILES {
-            dir.write(&format!("pkg/{f}"), std::fs::read(example.join(f)).unwrap());
+            let text = std::fs::read_to_string(example.join(f)).unwrap();
+            dir.write(&format!("pkg/{f}"), strip_generated(&text));
         }
         let obs = FakeObs::start();
         dir.write(
