@@ -7,6 +7,7 @@
 mod util;
 
 mod corpus;
+mod descriptor;
 mod edit_corpus;
 mod exclude;
 mod fake_obs;
