@@ -40,6 +40,9 @@ pub struct Finding {
     pub message: String,
     /// A stable code naming the check.
     pub code: &'static str,
+    /// For drift: the diff from the file to what venvjail generates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 impl std::fmt::Display for Finding {
@@ -52,7 +55,11 @@ impl std::fmt::Display for Finding {
             f,
             "{}:{}:{}: {sev}: {} [{}]",
             self.path, self.line, self.col, self.message, self.code
-        )
+        )?;
+        if let Some(diff) = &self.diff {
+            write!(f, "\n{}", diff.trim_end())?;
+        }
+        Ok(())
     }
 }
 
@@ -75,6 +82,7 @@ pub fn lint_dir(dir: &Path) -> Result<Vec<Finding>, Error> {
         let bytes = crate::error::read_file(path)?;
         lint_spec(&display(dir, path), &bytes, &mut findings);
     }
+    lint_service(dir, &mut findings);
     for name in LIST_FILES {
         let path = dir.join(name);
         match std::fs::read(&path) {
@@ -115,6 +123,7 @@ fn finding(
         severity,
         message,
         code,
+        diff: None,
     }
 }
 
@@ -332,4 +341,97 @@ pub fn exit_code(findings: &[Finding], strict: bool) -> u8 {
         .iter()
         .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning));
     u8::from(counts)
+}
+
+/// `_service`: unknown venvjail parameters; and the drift between the
+/// snapshot and the generated files (the service's regeneration, offline).
+fn lint_service(dir: &Path, out: &mut Vec<Finding>) {
+    let svc_path = dir.join("_service");
+    let shown = display(dir, &svc_path);
+    if let Ok(bytes) = std::fs::read(&svc_path) {
+        let text = String::from_utf8_lossy(&bytes);
+        match crate::obs::service_file::parse(&shown, &text) {
+            Err(e) => out.push(finding(&shown, 1, 1, Severity::Error, e, "service-file")),
+            Ok(entries) => {
+                for entry in entries.iter().filter(|e| e.name == "venvjail") {
+                    for p in entry
+                        .params
+                        .iter()
+                        .filter(|p| !crate::service::PARAMETERS.contains(&p.name.as_str()))
+                    {
+                        let needle = format!("name=\"{}\"", p.name);
+                        let (line, col) = text
+                            .lines()
+                            .enumerate()
+                            .find_map(|(n, l)| {
+                                l.find(&needle).map(|c| (n as u32 + 1, c as u32 + 1))
+                            })
+                            .unwrap_or((1, 1));
+                        out.push(finding(
+                            &shown,
+                            line,
+                            col,
+                            Severity::Error,
+                            format!("unknown venvjail parameter '{}'", p.name),
+                            "unknown-parameter",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    drift(dir, out);
+}
+
+fn drift(dir: &Path, out: &mut Vec<Finding>) {
+    let mut params = crate::service::Params::default();
+    if params.merge_service_file(dir).is_err() {
+        return; // reported above
+    }
+    let Ok(inputs) = crate::service::read_inputs(dir, &params) else {
+        return; // no single spec: nothing to compare
+    };
+    if !inputs.snapshot.exists() {
+        return;
+    }
+    let snap_name = display(dir, &inputs.snapshot);
+    let snapshot = match crate::service::read_snapshot(&inputs.snapshot) {
+        Ok(s) => s,
+        Err(e) => {
+            let text = e.to_string();
+            let line = text
+                .split(':')
+                .nth(1)
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(1);
+            out.push(finding(
+                &snap_name,
+                line,
+                1,
+                Severity::Error,
+                text,
+                "snapshot",
+            ));
+            return;
+        }
+    };
+    // Lists and blocks that do not parse are reported by their own checks.
+    let Ok(files) = crate::service::regenerate(&inputs, &snapshot) else {
+        return;
+    };
+    for f in files.iter().filter(|f| f.changed()) {
+        let path = display(dir, &dir.join(&f.name));
+        let old = f.old.as_deref().unwrap_or(b"");
+        out.push(Finding {
+            diff: Some(crate::diff::unified(&f.name, old, &f.new)),
+            ..finding(
+                &path,
+                1,
+                1,
+                Severity::Error,
+                format!("differs from what venvjail generates from {snap_name}; run the service (osc service manualrun)"),
+                "drift",
+            )
+        });
+    }
 }

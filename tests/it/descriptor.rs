@@ -47,8 +47,15 @@ fn descriptor_and_cli_agree_both_ways() {
         .parameters
         .iter()
         .map(|p| {
-            assert!(!p.description.trim().is_empty(), "{} has no description", p.name);
-            (p.name.clone(), (p.allowmultiple.is_some(), p.allowed.clone()))
+            assert!(
+                !p.description.trim().is_empty(),
+                "{} has no description",
+                p.name
+            );
+            (
+                p.name.clone(),
+                (p.allowmultiple.is_some(), p.allowed.clone()),
+            )
         })
         .collect();
     let cmd = Cli::command();
@@ -61,11 +68,18 @@ fn descriptor_and_cli_agree_both_ways() {
                 return None;
             }
             let multiple = matches!(a.get_action(), clap::ArgAction::Append);
-            let allowed = a.get_possible_values().iter().map(|v| v.get_name().to_owned()).collect();
+            let allowed = a
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
             Some((long.to_owned(), (multiple, allowed)))
         })
         .collect();
-    assert_eq!(from_descriptor, from_cli, "descriptor (left) and clap (right) differ");
+    assert_eq!(
+        from_descriptor, from_cli,
+        "descriptor (left) and clap (right) differ"
+    );
     let params: Vec<&str> = venvjail::service::PARAMETERS.to_vec();
     let mut names: Vec<&str> = from_cli.keys().map(String::as_str).collect();
     names.sort();
@@ -75,7 +89,11 @@ fn descriptor_and_cli_agree_both_ways() {
     // OBS passes every value as `--name value`: no flag may be value-less.
     for a in service.get_arguments() {
         if a.get_long().is_some_and(|l| l != "help") {
-            assert!(a.get_num_args().is_none_or(|n| n.min_values() > 0), "{:?} takes no value", a.get_long());
+            assert!(
+                a.get_num_args().is_none_or(|n| n.min_values() > 0),
+                "{:?} takes no value",
+                a.get_long()
+            );
         }
     }
 }
@@ -88,7 +106,11 @@ fn descriptor_is_valid_against_obs_schema() {
         .arg(repo_root().join("obs-service/venvjail.service"))
         .output();
     match status {
-        Ok(out) => assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr)),
+        Ok(out) => assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
         Err(_) if std::env::var_os("VENVJAIL_REQUIRE_ORACLE").is_none() => {
             println!("xmllint not found: schema validation skipped");
         }

@@ -162,3 +162,36 @@ fn lint_is_clean_right_after_spec_edit() {
     let run = dir.cmd().args(["lint", "--strict"]).run();
     assert_eq!((run.code, run.stdout.as_str()), (0, ""));
 }
+
+fn example_copy() -> Dir {
+    let dir = Dir::new();
+    let example = repo_root().join("examples/venv-salt-minion");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let p = entry.unwrap().path();
+        dir.write(
+            p.file_name().unwrap().to_str().unwrap(),
+            std::fs::read(&p).unwrap(),
+        );
+    }
+    dir
+}
+
+#[test]
+fn drift_after_editing_include_rpm_by_hand() {
+    let dir = example_copy();
+    let run = dir.cmd().args(["lint"]).run();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = String::from_utf8(dir.read("include-rpm")).unwrap();
+    dir.write("include-rpm", text.replace("python311-msgpack$\n", ""));
+    insta::assert_snapshot!(lint(&dir, &[]));
+}
+
+#[test]
+fn unknown_service_parameter() {
+    let dir = Dir::new();
+    dir.write(
+        "_service",
+        "<services>\n  <service name=\"venvjail\" mode=\"manual\">\n    <param name=\"projekt\">x</param>\n  </service>\n</services>\n",
+    );
+    insta::assert_snapshot!(lint(&dir, &[]));
+}
