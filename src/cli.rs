@@ -301,6 +301,9 @@ pub struct ServiceArgs {
     /// Print the diffs, write nothing, exit 1 when anything would change.
     #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
     pub check: Option<String>,
+    /// A macro for reading the bundled packages' specs: 'NAME VALUE' (repeatable; e.g. 'suse_version 1600').
+    #[arg(long, value_name = "'NAME VALUE'")]
+    pub define: Vec<String>,
     /// Where to write the changed files (osc and OBS always pass it).
     #[arg(long, value_name = "DIR")]
     pub outdir: Option<PathBuf>,

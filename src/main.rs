@@ -151,6 +151,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                     snapshot: args.snapshot,
                     offline: bool_param("offline", args.offline)?,
                     check: bool_param("check", args.check)?,
+                    defines: args.define,
                 },
                 outdir: args.outdir,
                 timeout: cli_globals.timeout,

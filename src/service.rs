@@ -29,6 +29,7 @@ pub const PARAMETERS: &[&str] = &[
     "snapshot",
     "offline",
     "check",
+    "define",
 ];
 
 /// Parameters as given (command line merged over `_service`).
@@ -56,6 +57,8 @@ pub struct Params {
     pub offline: Option<bool>,
     /// Print diffs, write nothing, exit 1 on changes.
     pub check: Option<bool>,
+    /// `NAME VALUE` macros for reading the bundled packages' specs.
+    pub defines: Vec<String>,
 }
 
 impl Params {
@@ -73,6 +76,7 @@ impl Params {
             return Ok(());
         };
         let mut packages = Vec::new();
+        let mut defines = Vec::new();
         for p in entry.params {
             let v = p.value.trim().to_owned();
             if v.is_empty() {
@@ -89,6 +93,10 @@ impl Params {
                 "snapshot" => &mut self.snapshot,
                 "package" => {
                     packages.push(v);
+                    continue;
+                }
+                "define" => {
+                    defines.push(v);
                     continue;
                 }
                 "offline" | "check" => {
@@ -111,6 +119,9 @@ impl Params {
         }
         if self.packages.is_empty() {
             self.packages = packages;
+        }
+        if self.defines.is_empty() {
+            self.defines = defines;
         }
         Ok(())
     }
@@ -226,10 +237,18 @@ pub struct Source {
     pub arch: String,
     /// The bundled source packages.
     pub packages: Vec<String>,
+    /// `NAME VALUE` macros for reading their specs.
+    pub defines: Vec<String>,
 }
 
 /// Fetches everything a run needs; nothing is written until it all succeeded.
 pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> {
+    let mut macros = MacroTable::with_rpm_core();
+    for d in &src.defines {
+        macros
+            .define_arg(d)
+            .map_err(|e| Error::Invalid(format!("define: {e}")))?;
+    }
     let binaries = client.repository_names(&src.project, &src.repository, &src.arch)?;
     let mut packages = Vec::new();
     for name in &src.packages {
@@ -246,7 +265,7 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
             name: name.clone(),
             project: src.project.clone(),
             binaries: bins,
-            requires: spec_requires(&spec),
+            requires: spec_requires(&spec, macros.clone()),
         });
     }
     Ok(Snapshot {
@@ -261,9 +280,12 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
 
 /// Every Requires of every package of a spec (not in a branch known to be
 /// false), expanded where the macros are known, as `(name, op, evr)`.
-pub fn spec_requires(spec: &[u8]) -> Vec<(String, Option<String>, Option<String>)> {
+pub fn spec_requires(
+    spec: &[u8],
+    macros: MacroTable,
+) -> Vec<(String, Option<String>, Option<String>)> {
     let file = rpmspec::parse(spec);
-    let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
+    let analysis = rpmspec::dependencies(&file, macros);
     let mut out = Vec::new();
     for d in analysis.deps {
         if d.tag != DepTag::Requires || d.active == Some(false) {

@@ -65,6 +65,7 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
                     .unwrap_or_else(|| "standard".into()),
                 arch: params.arch.clone().unwrap_or_else(|| "x86_64".into()),
                 packages: params.packages.clone(),
+                defines: params.defines.clone(),
             },
         )?
     };

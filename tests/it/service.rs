@@ -394,3 +394,26 @@ fn unknown_parameter_in_service_file() {
     );
     let _ = Path::new("");
 }
+
+#[test]
+fn define_decides_the_packages_conditions_as_on_the_target() {
+    let p = Package::new();
+    assert_eq!(p.service(&[]).code, 0);
+    let plain = std::fs::read_to_string(p.out().join("venv-salt-minion.spec")).unwrap();
+    assert!(
+        plain.contains("Requires:       insserv\n"),
+        "without suse_version, salt's %else branch counts"
+    );
+    let q = Package::new();
+    let run = q.service(&["--define", "suse_version 1600"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let suse = std::fs::read_to_string(q.out().join("venv-salt-minion.spec")).unwrap();
+    assert!(
+        !suse.contains("insserv"),
+        "with suse_version, %bcond_without systemd holds"
+    );
+    assert!(
+        suse.contains("Requires:       shadow\n"),
+        "and the %if 0%{{?suse_version}} Requires count"
+    );
+}
