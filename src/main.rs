@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
-use venvjail::cli::{Cli, Color, Command, Format, SpecCommand};
+use venvjail::cli::{Cli, Color, Command, Format, RepositoryArgs, SpecCommand};
 use venvjail::commands;
 use venvjail::commands::requires::RequiresOptions;
 use venvjail::commands::service::ServiceOptions;
@@ -93,7 +93,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         }
         Command::Include(args) => {
             let r = args.repository;
-            let target = obs_target(&cli_globals, r.apiurl, r.project, r.repo, r.arch);
+            let target = repository_target(&cli_globals, &r);
             include::run(
                 &target,
                 r.all,
@@ -105,7 +105,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         }
         Command::Binary(args) => {
             let r = args.repository;
-            let target = obs_target(&cli_globals, r.apiurl, r.project, r.repo, r.arch);
+            let target = repository_target(&cli_globals, &r);
             binary::run(
                 &target,
                 &args.package,
@@ -194,6 +194,16 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
 struct Globals {
     timeout: Duration,
     verbose: u8,
+}
+
+fn repository_target(g: &Globals, r: &RepositoryArgs) -> ObsTarget {
+    obs_target(
+        g,
+        r.apiurl.clone(),
+        r.project.clone(),
+        r.repo.clone(),
+        r.arch.clone(),
+    )
 }
 
 fn obs_target(

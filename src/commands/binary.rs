@@ -3,10 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{list_output, load_list, ObsTarget};
+use super::{list_output, listing_setup, ObsTarget};
 use crate::error::Error;
 use crate::obs::binary_name::package_name;
-use crate::obs::Client;
 use crate::output::Reporter;
 use crate::rules::escape_name;
 
@@ -22,13 +21,7 @@ pub fn run(
     out: &mut dyn Write,
     report: &Reporter,
 ) -> Result<(), Error> {
-    let project = target.project()?;
-    let exclude = if all {
-        Default::default()
-    } else {
-        load_list(exclude, "no package is excluded", report)?
-    };
-    let client = Client::from_config(target.apiurl.as_deref(), target.timeout, target.verbose)?;
+    let (project, exclude, client) = listing_setup(target, all, exclude, report)?;
     let files = client.package_files(&project, &target.repository, &target.arch, package)?;
     let mut names: Vec<&str> = files
         .iter()

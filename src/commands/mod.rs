@@ -51,6 +51,25 @@ impl ObsTarget {
     }
 }
 
+/// What a repository listing command (`include`, `binary`) starts from:
+/// the project, the exclude list (empty with `all`), and a client.
+pub fn listing_setup(
+    target: &ObsTarget,
+    all: bool,
+    exclude: &Path,
+    report: &Reporter,
+) -> Result<(String, PackageList, crate::obs::Client), Error> {
+    let project = target.project()?;
+    let exclude = if all {
+        PackageList::default()
+    } else {
+        load_list(exclude, "no package is excluded", report)?
+    };
+    let client =
+        crate::obs::Client::from_config(target.apiurl.as_deref(), target.timeout, target.verbose)?;
+    Ok((project, exclude, client))
+}
+
 /// Loads a list file; a missing one is an empty list and a warning.
 pub fn load_list(path: &Path, role: &str, report: &Reporter) -> Result<PackageList, Error> {
     match rules::load(path)? {

@@ -29,10 +29,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use venvjail::rpmspec::edit::{self as block, BlockKind};
@@ -40,6 +40,7 @@ use venvjail::rpmspec::macros::{Defined, Expander};
 use venvjail::rpmspec::syntax::{LineId, PackageRef, SectionKind};
 use venvjail::rpmspec::{self, Analysis, LineKind, MacroTable, SpecFile, Tag};
 
+use crate::rpmspec_oracle::{on_path, rpmspec, Rpm};
 use crate::util::{repo_root, shared_corpus, specs_under, Dir, TestCommand};
 
 /// The dependencies every edit writes, as given on the command line.
@@ -49,7 +50,6 @@ const PROBE_RAW: [&str; 2] = ["venvjail-probe-a", "venvjail-probe-b >= 1.2"];
 /// Corpus specs rpmspec must parse before the edit for part 3.
 const RPM_SAMPLE: usize = 210;
 /// Per-call limit for rpmspec.
-const RPMSPEC_TIMEOUT: Duration = Duration::from_secs(20);
 /// Failures printed per class.
 const EXAMPLES: usize = 20;
 
@@ -799,11 +799,6 @@ fn require_oracle() -> bool {
     std::env::var("VENVJAIL_REQUIRE_ORACLE").is_ok_and(|v| v == "1")
 }
 
-fn on_path(exe: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(exe).is_file()))
-}
-
 fn stub() -> Option<PathBuf> {
     [
         repo_root().join("tests/fixtures/oracle/fedora-stub.macros"),
@@ -811,59 +806,6 @@ fn stub() -> Option<PathBuf> {
     ]
     .into_iter()
     .find(|p| p.is_file())
-}
-
-enum Rpm {
-    Ok(String),
-    Failed(String),
-    TimedOut,
-}
-
-/// `rpmspec ARGS SPEC` in the isolated HOME `home`, killed after
-/// [`RPMSPEC_TIMEOUT`].
-fn rpmspec(home: &Path, args: &[&str], spec: &Path) -> Rpm {
-    let out_path = home.join("rpm.stdout");
-    let err_path = home.join("rpm.stderr");
-    let out = std::fs::File::create(&out_path).expect("create stdout file");
-    let err = std::fs::File::create(&err_path).expect("create stderr file");
-    let mut child = Command::new("rpmspec")
-        .args(args)
-        .arg(spec)
-        .env("HOME", home)
-        .env("LC_ALL", "C")
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn rpmspec");
-    let start = Instant::now();
-    let mut nap = Duration::from_millis(1);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait for rpmspec") {
-            break st;
-        }
-        if start.elapsed() > RPMSPEC_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Rpm::TimedOut;
-        }
-        std::thread::sleep(nap);
-        nap = (nap * 2).min(Duration::from_millis(20));
-    };
-    if status.success() {
-        Rpm::Ok(String::from_utf8_lossy(&std::fs::read(&out_path).unwrap_or_default()).into_owned())
-    } else {
-        let stderr =
-            String::from_utf8_lossy(&std::fs::read(&err_path).unwrap_or_default()).into_owned();
-        let first = stderr
-            .lines()
-            .find(|l| l.starts_with("error:"))
-            .or_else(|| stderr.lines().next())
-            .unwrap_or("(no message)")
-            .to_owned();
-        Rpm::Failed(first)
-    }
 }
 
 const PACKAGES_QF: &str = "==%{NAME}\n[%{REQUIRENEVRS}\n]";

@@ -17,6 +17,7 @@ mod lint;
 mod obs_commands;
 mod oracle;
 mod roundtrip_props;
+mod rpmspec_oracle;
 mod service;
 mod spec_cli;
 mod spec_deps_snapshots;

@@ -28,14 +28,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::rpmspec_oracle::{on_path, rpmspec, Rpm};
 use crate::util::{repo_root, shared_corpus, specs_under, TestCommand};
 
 /// Per-spec limit for one rpmspec run.
-const RPMSPEC_TIMEOUT: Duration = Duration::from_secs(20);
 /// Examples printed per class of disagreement.
 const EXAMPLES: usize = 15;
 /// Specs per `venvjail spec deps` invocation.
@@ -92,11 +92,6 @@ fn skip(why: &str) -> Option<&'static Oracle> {
     assert!(!require_oracle(), "VENVJAIL_REQUIRE_ORACLE=1 but {why}");
     println!("oracle test skipped: {why}");
     None
-}
-
-fn on_path(exe: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(exe).is_file()))
 }
 
 /// The shared oracle run, or `None` (after printing why) when it cannot run.
@@ -174,74 +169,21 @@ fn dep_text(v: &Value) -> Option<String> {
 
 // ---------------------------------------------------------------- rpmspec side
 
-enum RpmOutcome {
-    Ok(String),
-    Failed(String),
-    TimedOut,
-}
-
-/// Runs rpmspec with `args` + `spec`, killing it after [`RPMSPEC_TIMEOUT`].
-fn rpmspec(home: &Path, args: &[&str], spec: &Path) -> RpmOutcome {
-    let out_path = home.join("stdout");
-    let err_path = home.join("stderr");
-    let out = std::fs::File::create(&out_path).expect("create stdout file");
-    let err = std::fs::File::create(&err_path).expect("create stderr file");
-    let mut child = Command::new("rpmspec")
-        .args(args)
-        .arg(spec)
-        .env("HOME", home)
-        .env("LC_ALL", "C")
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn rpmspec");
-    let start = Instant::now();
-    let mut nap = Duration::from_millis(1);
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait for rpmspec") {
-            break st;
-        }
-        if start.elapsed() > RPMSPEC_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            return RpmOutcome::TimedOut;
-        }
-        std::thread::sleep(nap);
-        nap = (nap * 2).min(Duration::from_millis(20));
-    };
-    let stdout =
-        String::from_utf8_lossy(&std::fs::read(&out_path).unwrap_or_default()).into_owned();
-    if status.success() {
-        RpmOutcome::Ok(stdout)
-    } else {
-        let stderr =
-            String::from_utf8_lossy(&std::fs::read(&err_path).unwrap_or_default()).into_owned();
-        let first = stderr
-            .lines()
-            .find(|l| l.starts_with("error:"))
-            .or_else(|| stderr.lines().next())
-            .unwrap_or("(no message)");
-        RpmOutcome::Failed(first.to_owned())
-    }
-}
-
 type RpmSides = (BTreeSet<String>, BTreeMap<String, BTreeSet<String>>);
 /// rpmspec's sets, or why it failed (`None`: timed out).
 type RpmResult = Result<RpmSides, Option<String>>;
 
 fn query_rpm(home: &Path, stub: &str, spec: &Path) -> RpmResult {
     let build = match rpmspec(home, &["-q", "--buildrequires", "--load", stub], spec) {
-        RpmOutcome::Ok(s) => s,
-        RpmOutcome::Failed(e) => return Err(Some(e)),
-        RpmOutcome::TimedOut => return Err(None),
+        Rpm::Ok(s) => s,
+        Rpm::Failed(e) => return Err(Some(e)),
+        Rpm::TimedOut => return Err(None),
     };
     let qf = "==%{NAME}\n[R %{REQUIRENEVRS} %{REQUIREFLAGS:deptype}\n]";
     let bin = match rpmspec(home, &["-q", "--load", stub, "--qf", qf], spec) {
-        RpmOutcome::Ok(s) => s,
-        RpmOutcome::Failed(e) => return Err(Some(e)),
-        RpmOutcome::TimedOut => return Err(None),
+        Rpm::Ok(s) => s,
+        Rpm::Failed(e) => return Err(Some(e)),
+        Rpm::TimedOut => return Err(None),
     };
     let build = build
         .lines()
