@@ -10,6 +10,7 @@
 pub mod atomic_write;
 pub mod cli;
 pub mod commands;
+pub mod create;
 pub mod diff;
 pub mod error;
 pub mod lint;

@@ -1,0 +1,161 @@
+//! The cpio "newc" archives in RPM payloads (`070701`, `070702`), read one
+//! entry at a time.
+
+use std::io::Read;
+
+use super::entry::{Entry, EntryKind, PackageError};
+
+const TRAILER: &str = "TRAILER!!!";
+/// Longest name accepted (PATH_MAX).
+const MAX_NAME: u64 = 4096;
+
+const S_IFMT: u32 = 0o170000;
+const S_IFREG: u32 = 0o100000;
+const S_IFDIR: u32 = 0o040000;
+const S_IFLNK: u32 = 0o120000;
+const S_IFCHR: u32 = 0o020000;
+const S_IFBLK: u32 = 0o060000;
+const S_IFIFO: u32 = 0o010000;
+
+/// Calls `visit` for each entry of the newc archive in `r`, in order.
+///
+/// Hard links: newc stores the data once, with the last of the entries
+/// sharing an inode; earlier ones (size 0) are reported as hard links to
+/// that last path, after it, so a consumer can create the file first.
+pub fn for_each_entry(
+    package: &str,
+    r: &mut dyn Read,
+    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
+) -> Result<(), PackageError> {
+    let mut pending_links: Vec<(u64, String, u32, i64)> = Vec::new();
+    let mut offset: u64 = 0;
+    let mut last = String::from("the start of the payload");
+    loop {
+        let corrupt = |reason: String, entry: &str| PackageError::Corrupt {
+            package: package.to_owned(),
+            entry: entry.to_owned(),
+            reason,
+        };
+        let mut head = [0u8; 110];
+        read_all(r, &mut head).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
+        offset += 110;
+        let magic = &head[..6];
+        if magic == b"07070X" {
+            return Err(PackageError::Unsupported {
+                package: package.to_owned(),
+                what: "payload format",
+                value: "rpm's large-file cpio (07070X)".into(),
+            });
+        }
+        if magic != b"070701" && magic != b"070702" {
+            return Err(corrupt(format!("no cpio newc magic at byte {}", offset - 110), &format!("the entry after {last}")));
+        }
+        let field = |i: usize| -> Result<u64, PackageError> {
+            let text = std::str::from_utf8(&head[6 + i * 8..14 + i * 8]).unwrap_or("");
+            u64::from_str_radix(text, 16)
+                .map_err(|_| corrupt(format!("bad cpio header field {text:?}"), &format!("the entry after {last}")))
+        };
+        let ino = field(0)?;
+        let mode = field(1)? as u32;
+        let nlink = field(4)?;
+        let mtime = field(5)? as i64;
+        let size = field(6)?;
+        let name_size = field(11)?;
+        if name_size == 0 || name_size > MAX_NAME {
+            return Err(corrupt(format!("name length {name_size}"), &format!("the entry after {last}")));
+        }
+        let mut name = vec![0u8; name_size as usize];
+        read_all(r, &mut name).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
+        offset += name_size;
+        skip(r, pad4(offset)).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
+        offset += pad4(offset);
+        name.pop(); // the NUL
+        let path = String::from_utf8_lossy(&name).into_owned();
+        if path == TRAILER {
+            return Ok(());
+        }
+        let perm = mode & 0o7777;
+        let kind = match mode & S_IFMT {
+            S_IFREG if nlink > 1 && size == 0 => {
+                // Data comes with a later entry of the same inode.
+                pending_links.push((ino, path.clone(), perm, mtime));
+                last = path;
+                continue;
+            }
+            S_IFREG => EntryKind::File { size },
+            S_IFDIR => EntryKind::Directory,
+            S_IFLNK => {
+                if size > MAX_NAME {
+                    return Err(corrupt(format!("link target length {size}"), &path));
+                }
+                let mut target = vec![0u8; size as usize];
+                read_all(r, &mut target).map_err(|e| corrupt(e, &path))?;
+                offset += size;
+                skip(r, pad4(offset)).map_err(|e| corrupt(e, &path))?;
+                offset += pad4(offset);
+                EntryKind::Symlink {
+                    target: String::from_utf8_lossy(&target).into_owned(),
+                }
+            }
+            S_IFCHR | S_IFBLK => EntryKind::Device,
+            S_IFIFO => EntryKind::Fifo,
+            _ => EntryKind::Other,
+        };
+        let data_size = if matches!(kind, EntryKind::File { .. }) { size } else { 0 };
+        if !matches!(kind, EntryKind::Symlink { .. }) && !matches!(kind, EntryKind::File { .. }) && size > 0 {
+            skip(r, size).map_err(|e| corrupt(e, &path))?;
+            offset += size;
+            skip(r, pad4(offset)).map_err(|e| corrupt(e, &path))?;
+            offset += pad4(offset);
+        }
+        let is_file = matches!(kind, EntryKind::File { .. });
+        let mut take = (&mut *r).take(data_size);
+        visit(Entry {
+            path: path.clone(),
+            kind,
+            mode: perm,
+            mtime,
+            data: &mut take,
+        })?;
+        // Whatever the visitor did not read is skipped.
+        let rest = take.limit();
+        skip(r, rest).map_err(|e| corrupt(e, &path))?;
+        if is_file {
+            offset += data_size;
+            skip(r, pad4(offset)).map_err(|e| corrupt(e, &path))?;
+            offset += pad4(offset);
+            let links: Vec<_> = pending_links.iter().filter(|(i, ..)| *i == ino).cloned().collect();
+            pending_links.retain(|(i, ..)| *i != ino);
+            for (_, link, perm, mtime) in links {
+                visit(Entry {
+                    path: link,
+                    kind: EntryKind::HardLink { target: path.clone() },
+                    mode: perm,
+                    mtime,
+                    data: &mut std::io::empty(),
+                })?;
+            }
+        }
+        last = path;
+    }
+}
+
+fn pad4(offset: u64) -> u64 {
+    (4 - offset % 4) % 4
+}
+
+fn read_all(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), String> {
+    r.read_exact(buf).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "the payload ends here".to_owned(),
+        _ => e.to_string(),
+    })
+}
+
+fn skip(r: &mut dyn Read, n: u64) -> Result<(), String> {
+    let copied = std::io::copy(&mut r.take(n), &mut std::io::sink()).map_err(|e| e.to_string())?;
+    if copied == n {
+        Ok(())
+    } else {
+        Err("the payload ends here".to_owned())
+    }
+}

@@ -1,0 +1,13 @@
+//! Reading the packages `create` extracts: RPM (lead, headers, cpio
+//! payload) and deb (ar, `data.tar`), streamed so memory does not grow with
+//! package or file size. No rpm2cpio, cpio, ar or tar processes.
+
+pub mod cpio;
+pub mod deb;
+pub mod entry;
+pub mod package;
+pub mod payload;
+pub mod rpm;
+
+pub use entry::{Entry, EntryKind, PackageError};
+pub use package::{read_package, PackageInfo};

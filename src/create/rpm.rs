@@ -1,0 +1,193 @@
+//! RPM files: the lead, the signature header (padded to 8 bytes), the main
+//! header's tags venvjail needs, then the compressed cpio payload.
+
+use std::io::{BufReader, Read};
+
+use super::entry::PackageError;
+use super::payload::{decompressor, Compressor};
+
+const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
+const HEADER_MAGIC: [u8; 4] = [0x8e, 0xad, 0xe8, 0x01];
+/// rpm's own limits (`hdrmax`): larger claims are corrupt, not allocated.
+const MAX_INDEX: u32 = 0x0001_0000;
+const MAX_DATA: u32 = 256 << 20;
+
+const TAG_NAME: u32 = 1000;
+const TAG_VERSION: u32 = 1001;
+const TAG_RELEASE: u32 = 1002;
+const TAG_EPOCH: u32 = 1003;
+const TAG_ARCH: u32 = 1022;
+const TAG_SOURCERPM: u32 = 1044;
+const TAG_DISTURL: u32 = 1123;
+const TAG_PAYLOADFORMAT: u32 = 1124;
+const TAG_PAYLOADCOMPRESSOR: u32 = 1125;
+
+const TYPE_INT32: u32 = 4;
+const TYPE_STRING: u32 = 6;
+const TYPE_STRING_ARRAY: u32 = 8;
+const TYPE_I18NSTRING: u32 = 9;
+
+/// What the main header says about a package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RpmInfo {
+    /// `NAME`.
+    pub name: String,
+    /// `EPOCH`, when set.
+    pub epoch: Option<u32>,
+    /// `VERSION`.
+    pub version: String,
+    /// `RELEASE`.
+    pub release: String,
+    /// `ARCH`.
+    pub arch: String,
+    /// `DISTURL`, when set.
+    pub disturl: Option<String>,
+    /// True for a source package (no `SOURCERPM`).
+    pub is_source: bool,
+    /// `PAYLOADFORMAT` (`cpio`).
+    pub payload_format: String,
+    /// `PAYLOADCOMPRESSOR` (`gzip` when absent, as rpm).
+    pub payload_compressor: String,
+}
+
+/// Reads the lead and both headers from `r`, leaving it at the payload.
+pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, PackageError> {
+    let not_rpm = |reason: String| PackageError::NotAPackage {
+        package: package.to_owned(),
+        format: "RPM",
+        reason,
+    };
+    let mut lead = [0u8; 96];
+    r.read_exact(&mut lead)
+        .map_err(|_| not_rpm("shorter than an RPM lead".into()))?;
+    if lead[..4] != LEAD_MAGIC {
+        return Err(not_rpm("no RPM lead magic".into()));
+    }
+    let (_, sig_size) = read_header(package, r, "signature header")?;
+    let pad = (8 - sig_size % 8) % 8;
+    skip(package, r, pad as u64, "signature header")?;
+    let (main, _) = read_header(package, r, "main header")?;
+    let string = |tag| main.string(tag);
+    Ok(RpmInfo {
+        name: string(TAG_NAME).ok_or_else(|| not_rpm("no NAME in the header".into()))?,
+        epoch: main.int32(TAG_EPOCH),
+        version: string(TAG_VERSION).unwrap_or_default(),
+        release: string(TAG_RELEASE).unwrap_or_default(),
+        arch: string(TAG_ARCH).unwrap_or_default(),
+        disturl: string(TAG_DISTURL),
+        is_source: main.string(TAG_SOURCERPM).is_none(),
+        payload_format: string(TAG_PAYLOADFORMAT).unwrap_or_else(|| "cpio".into()),
+        payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_else(|| "gzip".into()),
+    })
+}
+
+/// Opens the payload of an RPM positioned after its headers: the
+/// decompressed cpio stream.
+pub fn payload<'r>(package: &str, info: &RpmInfo, r: impl Read + 'r) -> Result<Box<dyn Read + 'r>, PackageError> {
+    if info.payload_format != "cpio" {
+        return Err(PackageError::Unsupported {
+            package: package.to_owned(),
+            what: "payload format",
+            value: info.payload_format.clone(),
+        });
+    }
+    let compressor = Compressor::from_rpm(&info.payload_compressor).ok_or_else(|| PackageError::Unsupported {
+        package: package.to_owned(),
+        what: "payload compressor",
+        value: info.payload_compressor.clone(),
+    })?;
+    decompressor(package, compressor, BufReader::new(r))
+}
+
+/// An index entry: tag, type, offset, count.
+struct IndexEntry {
+    tag: u32,
+    kind: u32,
+    offset: u32,
+    count: u32,
+}
+
+/// A header's index and data.
+struct Header {
+    index: Vec<IndexEntry>,
+    data: Vec<u8>,
+}
+
+impl Header {
+    fn find(&self, tag: u32) -> Option<&IndexEntry> {
+        self.index.iter().find(|e| e.tag == tag)
+    }
+
+    fn string(&self, tag: u32) -> Option<String> {
+        let e = self.find(tag)?;
+        if !matches!(e.kind, TYPE_STRING | TYPE_STRING_ARRAY | TYPE_I18NSTRING) {
+            return None;
+        }
+        let start = e.offset as usize;
+        let rest = self.data.get(start..)?;
+        let end = rest.iter().position(|&b| b == 0)?;
+        Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+    }
+
+    fn int32(&self, tag: u32) -> Option<u32> {
+        let e = self.find(tag)?;
+        if e.kind != TYPE_INT32 || e.count == 0 {
+            return None;
+        }
+        let start = e.offset as usize;
+        let b = self.data.get(start..start + 4)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+/// Reads one header structure; returns it and its size on disk.
+fn read_header(package: &str, r: &mut impl Read, what: &str) -> Result<(Header, u32), PackageError> {
+    let corrupt = |reason: String| PackageError::Corrupt {
+        package: package.to_owned(),
+        entry: what.to_owned(),
+        reason,
+    };
+    let mut intro = [0u8; 16];
+    r.read_exact(&mut intro).map_err(|_| corrupt("the file ends in it".into()))?;
+    if intro[..4] != HEADER_MAGIC {
+        return Err(corrupt("no header magic".into()));
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let count = be(&intro[8..12]);
+    let size = be(&intro[12..16]);
+    if count > MAX_INDEX || size > MAX_DATA {
+        return Err(corrupt(format!("claims {count} tags and {size} bytes, more than rpm allows")));
+    }
+    let mut raw = vec![0u8; count as usize * 16];
+    r.read_exact(&mut raw).map_err(|_| corrupt("the file ends in its index".into()))?;
+    let index: Vec<IndexEntry> = raw
+        .chunks_exact(16)
+        .map(|c| IndexEntry {
+            tag: be(&c[0..4]),
+            kind: be(&c[4..8]),
+            offset: be(&c[8..12]),
+            count: be(&c[12..16]),
+        })
+        .collect();
+    let mut data = Vec::new();
+    r.take(u64::from(size))
+        .read_to_end(&mut data)
+        .map_err(|e| corrupt(e.to_string()))?;
+    if data.len() != size as usize {
+        return Err(corrupt("the file ends in its data".into()));
+    }
+    Ok((Header { index, data }, 16 + count * 16 + size))
+}
+
+fn skip(package: &str, r: &mut impl Read, n: u64, what: &str) -> Result<(), PackageError> {
+    let copied = std::io::copy(&mut r.take(n), &mut std::io::sink()).unwrap_or(0);
+    if copied == n {
+        Ok(())
+    } else {
+        Err(PackageError::Corrupt {
+            package: package.to_owned(),
+            entry: what.to_owned(),
+            reason: "the file ends in its padding".into(),
+        })
+    }
+}
