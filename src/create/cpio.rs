@@ -48,12 +48,19 @@ pub fn for_each_entry(
             });
         }
         if magic != b"070701" && magic != b"070702" {
-            return Err(corrupt(format!("no cpio newc magic at byte {}", offset - 110), &format!("the entry after {last}")));
+            return Err(corrupt(
+                format!("no cpio newc magic at byte {}", offset - 110),
+                &format!("the entry after {last}"),
+            ));
         }
         let field = |i: usize| -> Result<u64, PackageError> {
             let text = std::str::from_utf8(&head[6 + i * 8..14 + i * 8]).unwrap_or("");
-            u64::from_str_radix(text, 16)
-                .map_err(|_| corrupt(format!("bad cpio header field {text:?}"), &format!("the entry after {last}")))
+            u64::from_str_radix(text, 16).map_err(|_| {
+                corrupt(
+                    format!("bad cpio header field {text:?}"),
+                    &format!("the entry after {last}"),
+                )
+            })
         };
         let ino = field(0)?;
         let mode = field(1)? as u32;
@@ -62,7 +69,10 @@ pub fn for_each_entry(
         let size = field(6)?;
         let name_size = field(11)?;
         if name_size == 0 || name_size > MAX_NAME {
-            return Err(corrupt(format!("name length {name_size}"), &format!("the entry after {last}")));
+            return Err(corrupt(
+                format!("name length {name_size}"),
+                &format!("the entry after {last}"),
+            ));
         }
         let mut name = vec![0u8; name_size as usize];
         read_all(r, &mut name).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
@@ -101,8 +111,15 @@ pub fn for_each_entry(
             S_IFIFO => EntryKind::Fifo,
             _ => EntryKind::Other,
         };
-        let data_size = if matches!(kind, EntryKind::File { .. }) { size } else { 0 };
-        if !matches!(kind, EntryKind::Symlink { .. }) && !matches!(kind, EntryKind::File { .. }) && size > 0 {
+        let data_size = if matches!(kind, EntryKind::File { .. }) {
+            size
+        } else {
+            0
+        };
+        if !matches!(kind, EntryKind::Symlink { .. })
+            && !matches!(kind, EntryKind::File { .. })
+            && size > 0
+        {
             skip(r, size).map_err(|e| corrupt(e, &path))?;
             offset += size;
             skip(r, pad4(offset)).map_err(|e| corrupt(e, &path))?;
@@ -124,12 +141,18 @@ pub fn for_each_entry(
             offset += data_size;
             skip(r, pad4(offset)).map_err(|e| corrupt(e, &path))?;
             offset += pad4(offset);
-            let links: Vec<_> = pending_links.iter().filter(|(i, ..)| *i == ino).cloned().collect();
+            let links: Vec<_> = pending_links
+                .iter()
+                .filter(|(i, ..)| *i == ino)
+                .cloned()
+                .collect();
             pending_links.retain(|(i, ..)| *i != ino);
             for (_, link, perm, mtime) in links {
                 visit(Entry {
                     path: link,
-                    kind: EntryKind::HardLink { target: path.clone() },
+                    kind: EntryKind::HardLink {
+                        target: path.clone(),
+                    },
                     mode: perm,
                     mtime,
                     data: &mut std::io::empty(),

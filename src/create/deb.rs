@@ -34,7 +34,8 @@ pub fn read(
         reason,
     };
     let mut magic = [0u8; 8];
-    r.read_exact(&mut magic).map_err(|_| not_deb("shorter than an ar header".into()))?;
+    r.read_exact(&mut magic)
+        .map_err(|_| not_deb("shorter than an ar header".into()))?;
     if &magic != b"!<arch>\n" {
         return Err(not_deb("no ar magic".into()));
     }
@@ -47,9 +48,13 @@ pub fn read(
             Ok(_) => {}
             Err(e) => return Err(corrupt("ar member", e.to_string())),
         }
-        r.read_exact(&mut head[1..]).map_err(|_| corrupt("ar member", "the file ends in a member header".into()))?;
+        r.read_exact(&mut head[1..])
+            .map_err(|_| corrupt("ar member", "the file ends in a member header".into()))?;
         offset += 60;
-        let name = String::from_utf8_lossy(&head[..16]).trim_end().trim_end_matches('/').to_owned();
+        let name = String::from_utf8_lossy(&head[..16])
+            .trim_end()
+            .trim_end_matches('/')
+            .to_owned();
         let size: u64 = String::from_utf8_lossy(&head[48..58])
             .trim()
             .parse()
@@ -65,11 +70,12 @@ pub fn read(
             let data = decompressor(package, compressor, BufReader::new(&mut member))?;
             info = read_control(package, data)?;
         } else if name.starts_with("data.tar") {
-            let compressor = Compressor::from_member(&name).ok_or_else(|| PackageError::Unsupported {
-                package: package.to_owned(),
-                what: "data member",
-                value: name.clone(),
-            })?;
+            let compressor =
+                Compressor::from_member(&name).ok_or_else(|| PackageError::Unsupported {
+                    package: package.to_owned(),
+                    what: "data member",
+                    value: name.clone(),
+                })?;
             if info.name.is_empty() {
                 return Err(corrupt(&name, "data.tar comes before control.tar".into()));
             }
@@ -77,7 +83,8 @@ pub fn read(
             read_tar(package, data, &mut |e| visit(&info, e))?;
         }
         let rest = member.limit();
-        std::io::copy(&mut (&mut *r).take(rest), &mut std::io::sink()).map_err(|e| corrupt(&name, e.to_string()))?;
+        std::io::copy(&mut (&mut *r).take(rest), &mut std::io::sink())
+            .map_err(|e| corrupt(&name, e.to_string()))?;
         offset += size;
         if offset % 2 == 1 {
             let mut pad = [0u8; 1];
@@ -100,12 +107,20 @@ fn read_control(package: &str, data: impl Read) -> Result<DebInfo, PackageError>
     let mut archive = tar::Archive::new(data);
     for entry in archive.entries().map_err(|e| corrupt(e.to_string()))? {
         let mut entry = entry.map_err(|e| corrupt(e.to_string()))?;
-        let path = entry.path().map_err(|e| corrupt(e.to_string()))?.to_string_lossy().into_owned();
+        let path = entry
+            .path()
+            .map_err(|e| corrupt(e.to_string()))?
+            .to_string_lossy()
+            .into_owned();
         if path.trim_start_matches("./") != "control" {
             continue;
         }
         let mut text = String::new();
-        entry.by_ref().take(1 << 20).read_to_string(&mut text).map_err(|e| corrupt(e.to_string()))?;
+        entry
+            .by_ref()
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .map_err(|e| corrupt(e.to_string()))?;
         let field = |name: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':')))
@@ -148,7 +163,9 @@ fn read_tar(
             .map(|l| String::from_utf8_lossy(&l).into_owned())
             .unwrap_or_default();
         let kind = match header.entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File { size: entry.size() },
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                EntryKind::File { size: entry.size() }
+            }
             tar::EntryType::Directory => EntryKind::Directory,
             tar::EntryType::Symlink => EntryKind::Symlink { target: link },
             tar::EntryType::Link => EntryKind::HardLink { target: link },

@@ -5,6 +5,7 @@
 pub mod cpio;
 pub mod deb;
 pub mod entry;
+pub mod extract;
 pub mod package;
 pub mod payload;
 pub mod rpm;

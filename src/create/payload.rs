@@ -61,19 +61,21 @@ pub fn decompressor<'r>(
         Compressor::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(r)),
         Compressor::Xz => Box::new(liblzma::bufread::XzDecoder::new_multi_decoder(r)),
         Compressor::Lzma => {
-            let stream = liblzma::stream::Stream::new_lzma_decoder(u64::MAX).map_err(|e| PackageError::Corrupt {
-                package: package.to_owned(),
-                entry: "payload".into(),
-                reason: e.to_string(),
+            let stream = liblzma::stream::Stream::new_lzma_decoder(u64::MAX).map_err(|e| {
+                PackageError::Corrupt {
+                    package: package.to_owned(),
+                    entry: "payload".into(),
+                    reason: e.to_string(),
+                }
             })?;
             Box::new(liblzma::bufread::XzDecoder::new_stream(r, stream))
         }
-        Compressor::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(r).map_err(|e| PackageError::Corrupt {
+        Compressor::Zstd => Box::new(ruzstd::decoding::StreamingDecoder::new(r).map_err(|e| {
+            PackageError::Corrupt {
                 package: package.to_owned(),
                 entry: "payload".into(),
                 reason: format!("zstd: {e}"),
-            })?,
-        ),
+            }
+        })?),
     })
 }

@@ -83,7 +83,11 @@ pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, Package
 
 /// Opens the payload of an RPM positioned after its headers: the
 /// decompressed cpio stream.
-pub fn payload<'r>(package: &str, info: &RpmInfo, r: impl Read + 'r) -> Result<Box<dyn Read + 'r>, PackageError> {
+pub fn payload<'r>(
+    package: &str,
+    info: &RpmInfo,
+    r: impl Read + 'r,
+) -> Result<Box<dyn Read + 'r>, PackageError> {
     if info.payload_format != "cpio" {
         return Err(PackageError::Unsupported {
             package: package.to_owned(),
@@ -91,10 +95,12 @@ pub fn payload<'r>(package: &str, info: &RpmInfo, r: impl Read + 'r) -> Result<B
             value: info.payload_format.clone(),
         });
     }
-    let compressor = Compressor::from_rpm(&info.payload_compressor).ok_or_else(|| PackageError::Unsupported {
-        package: package.to_owned(),
-        what: "payload compressor",
-        value: info.payload_compressor.clone(),
+    let compressor = Compressor::from_rpm(&info.payload_compressor).ok_or_else(|| {
+        PackageError::Unsupported {
+            package: package.to_owned(),
+            what: "payload compressor",
+            value: info.payload_compressor.clone(),
+        }
     })?;
     decompressor(package, compressor, BufReader::new(r))
 }
@@ -141,14 +147,19 @@ impl Header {
 }
 
 /// Reads one header structure; returns it and its size on disk.
-fn read_header(package: &str, r: &mut impl Read, what: &str) -> Result<(Header, u32), PackageError> {
+fn read_header(
+    package: &str,
+    r: &mut impl Read,
+    what: &str,
+) -> Result<(Header, u32), PackageError> {
     let corrupt = |reason: String| PackageError::Corrupt {
         package: package.to_owned(),
         entry: what.to_owned(),
         reason,
     };
     let mut intro = [0u8; 16];
-    r.read_exact(&mut intro).map_err(|_| corrupt("the file ends in it".into()))?;
+    r.read_exact(&mut intro)
+        .map_err(|_| corrupt("the file ends in it".into()))?;
     if intro[..4] != HEADER_MAGIC {
         return Err(corrupt("no header magic".into()));
     }
@@ -156,10 +167,13 @@ fn read_header(package: &str, r: &mut impl Read, what: &str) -> Result<(Header, 
     let count = be(&intro[8..12]);
     let size = be(&intro[12..16]);
     if count > MAX_INDEX || size > MAX_DATA {
-        return Err(corrupt(format!("claims {count} tags and {size} bytes, more than rpm allows")));
+        return Err(corrupt(format!(
+            "claims {count} tags and {size} bytes, more than rpm allows"
+        )));
     }
     let mut raw = vec![0u8; count as usize * 16];
-    r.read_exact(&mut raw).map_err(|_| corrupt("the file ends in its index".into()))?;
+    r.read_exact(&mut raw)
+        .map_err(|_| corrupt("the file ends in its index".into()))?;
     let index: Vec<IndexEntry> = raw
         .chunks_exact(16)
         .map(|c| IndexEntry {

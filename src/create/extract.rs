@@ -1,0 +1,558 @@
+//! Safe extraction into the venv directory (DESIGN §6.4).
+//!
+//! Every entry resolves under DEST: a stored path is normalised lexically
+//! (leading `/` and `./` stripped, `..` may not climb out), and existing
+//! symlinks on the way are followed only when what they point to stays
+//! inside DEST (`usr/lib64 -> ../lib` is followed; `srv -> /srv` is not). A
+//! file never writes through a symlink: it replaces it, as `cpio
+//! --unconditional` does. Hard links must point at a regular file inside
+//! DEST. Devices and FIFOs are skipped, setuid/setgid bits dropped; both
+//! are warnings. Directory modes and times are applied at the end, so a
+//! read-only directory does not block its own contents.
+
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use super::entry::{Entry, EntryKind};
+
+/// How many symlinks one path may pass through.
+const MAX_LINK_DEPTH: usize = 40;
+
+/// Why an entry could not be extracted; names the package and the entry.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// The stored path leaves DEST (`../x`, `a/../../x`).
+    #[error("{package}: entry {entry} escapes the destination")]
+    PathEscape {
+        /// The package.
+        package: String,
+        /// The entry as stored.
+        entry: String,
+    },
+    /// A symlink on the way leads outside DEST.
+    #[error("{package}: entry {entry} would be written outside the destination through the symlink {link}")]
+    SymlinkEscape {
+        /// The package.
+        package: String,
+        /// The entry as stored.
+        entry: String,
+        /// The symlink, relative to DEST.
+        link: String,
+    },
+    /// A hard link to something that is not a regular file inside DEST.
+    #[error("{package}: hard link {entry} points at {target}, which is not a file inside the destination")]
+    BadHardLink {
+        /// The package.
+        package: String,
+        /// The entry as stored.
+        entry: String,
+        /// Its target as stored.
+        target: String,
+    },
+    /// Two packages ship one path with different content (`--conflicts error`).
+    #[error("{path}: shipped by {first} and {second} with different content")]
+    Conflict {
+        /// The path relative to DEST.
+        path: String,
+        /// The package extracted first.
+        first: String,
+        /// The package extracted later.
+        second: String,
+    },
+    /// The file system refused.
+    #[error("{package}: cannot extract {entry}: {reason}")]
+    Io {
+        /// The package.
+        package: String,
+        /// The entry as stored.
+        entry: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What to do when two packages ship one path with different content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConflictPolicy {
+    /// Report it; the package later in sorted order wins.
+    #[default]
+    Warn,
+    /// Fail.
+    Error,
+}
+
+/// A path two packages ship with different content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The path relative to DEST.
+    pub path: String,
+    /// The package extracted first.
+    pub first: String,
+    /// The package extracted later (its content is kept).
+    pub second: String,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Regular files and hard links written.
+    pub files: u64,
+    /// Bytes of file data written.
+    pub bytes: u64,
+}
+
+/// Extracts entries into one destination.
+#[derive(Debug)]
+pub struct Extractor {
+    dest: PathBuf,
+    policy: ConflictPolicy,
+    /// Path relative to DEST → (package, content hash) of what is there.
+    owners: HashMap<String, (String, u64)>,
+    /// Directories to give their mode and mtime at the end.
+    dirs: HashMap<PathBuf, (u32, i64)>,
+    /// Warnings, in order (each names the path and the package).
+    pub warnings: Vec<String>,
+    /// Conflicts found.
+    pub conflicts: Vec<Conflict>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Extractor {
+    /// An extractor into `dest`, which must exist.
+    pub fn new(dest: &Path, policy: ConflictPolicy) -> std::io::Result<Self> {
+        Ok(Self {
+            dest: dest.canonicalize()?,
+            policy,
+            owners: HashMap::new(),
+            dirs: HashMap::new(),
+            warnings: Vec::new(),
+            conflicts: Vec::new(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// Extracts one entry of `package`.
+    pub fn extract(&mut self, package: &str, entry: Entry<'_>) -> Result<(), ExtractError> {
+        let escape = || ExtractError::PathEscape {
+            package: package.to_owned(),
+            entry: entry.path.clone(),
+        };
+        let rel = normalise(&entry.path).ok_or_else(escape)?;
+        let Some((name, parents)) = rel.split_last() else {
+            return Ok(()); // the payload's root directory
+        };
+        let shown = rel.join("/");
+        let io = |e: std::io::Error| ExtractError::Io {
+            package: package.to_owned(),
+            entry: entry.path.clone(),
+            reason: crate::error::describe_io(&e),
+        };
+        let parent = self.resolve_dirs(package, &entry.path, parents, true)?;
+        let target = parent.join(name);
+        let existing = std::fs::symlink_metadata(&target).ok();
+        match entry.kind {
+            EntryKind::Directory => {
+                let is_dir = match &existing {
+                    Some(m) if m.is_dir() => true,
+                    Some(m) if m.file_type().is_symlink() => {
+                        // `usr/lib64 -> ../lib`: kept when it stays inside DEST.
+                        let resolved = self.resolve_dirs(package, &entry.path, &rel, false)?;
+                        self.dirs
+                            .entry(resolved)
+                            .or_insert((entry.mode, entry.mtime));
+                        return Ok(());
+                    }
+                    Some(_) => {
+                        std::fs::remove_file(&target).map_err(io)?;
+                        false
+                    }
+                    None => false,
+                };
+                if !is_dir {
+                    std::fs::create_dir(&target).map_err(io)?;
+                }
+                self.dirs.insert(target, (entry.mode, entry.mtime));
+            }
+            EntryKind::File { .. } => {
+                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&target)
+                    .map_err(io)?;
+                let mut hasher = std::hash::DefaultHasher::new();
+                let mut buf = vec![0u8; 1 << 16];
+                loop {
+                    let n = entry.data.read(&mut buf).map_err(|e| ExtractError::Io {
+                        package: package.to_owned(),
+                        entry: entry.path.clone(),
+                        reason: format!("corrupt or truncated payload: {e}"),
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.write(&buf[..n]);
+                    file.write_all(&buf[..n]).map_err(io)?;
+                    self.stats.bytes += n as u64;
+                }
+                let mode = self.file_mode(package, &shown, entry.mode);
+                file.set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(io)?;
+                file.set_modified(time(entry.mtime)).map_err(io)?;
+                self.stats.files += 1;
+                self.own(package, &shown, hasher.finish())?;
+            }
+            EntryKind::Symlink { target: link } => {
+                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
+                std::os::unix::fs::symlink(&link, &target).map_err(io)?;
+                let mut hasher = std::hash::DefaultHasher::new();
+                hasher.write(link.as_bytes());
+                self.own(package, &shown, hasher.finish())?;
+            }
+            EntryKind::HardLink { target: to } => {
+                let bad = || ExtractError::BadHardLink {
+                    package: package.to_owned(),
+                    entry: entry.path.clone(),
+                    target: to.clone(),
+                };
+                let to_rel = normalise(&to).ok_or_else(bad)?;
+                let Some((to_name, to_parents)) = to_rel.split_last() else {
+                    return Err(bad());
+                };
+                let source = match self.resolve_dirs(package, &entry.path, to_parents, false) {
+                    Ok(dir) => dir.join(to_name),
+                    Err(ExtractError::Io { .. }) => return Err(bad()),
+                    Err(e) => return Err(e),
+                };
+                match std::fs::symlink_metadata(&source) {
+                    Ok(m) if m.is_file() => {}
+                    _ => return Err(bad()),
+                }
+                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
+                std::fs::hard_link(&source, &target).map_err(io)?;
+                self.stats.files += 1;
+                let hash = self.owners.get(&to_rel.join("/")).map_or(0, |(_, h)| *h);
+                self.own(package, &shown, hash)?;
+            }
+            EntryKind::Device | EntryKind::Fifo | EntryKind::Other => {
+                self.warnings.push(format!(
+                    "{shown}: skipped a device node, FIFO or socket from {package}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the directories' modes and times; call once at the end.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        // Deepest first, so setting a parent's mtime comes last.
+        let mut dirs: Vec<_> = self.dirs.drain().collect();
+        dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
+        for (path, (mode, mtime)) in dirs {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o1777))?;
+            let dir = std::fs::File::open(&path)?;
+            dir.set_modified(time(mtime))?;
+        }
+        Ok(())
+    }
+
+    /// Mode bits to set, dropping setuid/setgid with a warning.
+    fn file_mode(&mut self, package: &str, shown: &str, mode: u32) -> u32 {
+        if mode & 0o6000 != 0 {
+            self.warnings.push(format!(
+                "{shown}: dropped the setuid/setgid bit ({:o}) shipped by {package}",
+                mode & 0o7777
+            ));
+        }
+        mode & 0o1777
+    }
+
+    /// Records who wrote `path`; reports a conflict when another package
+    /// wrote different content there.
+    fn own(&mut self, package: &str, path: &str, hash: u64) -> Result<(), ExtractError> {
+        if let Some((first, old)) = self.owners.get(path) {
+            if first != package && *old != hash {
+                let conflict = Conflict {
+                    path: path.to_owned(),
+                    first: first.clone(),
+                    second: package.to_owned(),
+                };
+                if self.policy == ConflictPolicy::Error {
+                    return Err(ExtractError::Conflict {
+                        path: conflict.path,
+                        first: conflict.first,
+                        second: conflict.second,
+                    });
+                }
+                self.conflicts.push(conflict);
+            }
+        }
+        self.owners
+            .insert(path.to_owned(), (package.to_owned(), hash));
+        Ok(())
+    }
+
+    /// Walks `components` from DEST, following symlinks only while they
+    /// stay inside it, creating missing directories when `create`.
+    fn resolve_dirs(
+        &self,
+        package: &str,
+        entry: &str,
+        components: &[String],
+        create: bool,
+    ) -> Result<PathBuf, ExtractError> {
+        let mut todo: Vec<String> = components.iter().rev().cloned().collect();
+        let mut stack: Vec<String> = Vec::new();
+        let mut links = 0;
+        let mut last_link = String::new();
+        while let Some(c) = todo.pop() {
+            if c == ".." {
+                // Only symlink targets bring `..` here (stored paths are normalised).
+                if stack.pop().is_none() {
+                    return Err(ExtractError::SymlinkEscape {
+                        package: package.to_owned(),
+                        entry: entry.to_owned(),
+                        link: last_link,
+                    });
+                }
+                continue;
+            }
+            let here = self.dest.join(stack.join("/")).join(&c);
+            let io = |e: std::io::Error| ExtractError::Io {
+                package: package.to_owned(),
+                entry: entry.to_owned(),
+                reason: crate::error::describe_io(&e),
+            };
+            match std::fs::symlink_metadata(&here) {
+                Ok(m) if m.is_dir() => stack.push(c),
+                Ok(m) if m.file_type().is_symlink() => {
+                    links += 1;
+                    let link_rel = format!(
+                        "{}{}{c}",
+                        stack.join("/"),
+                        if stack.is_empty() { "" } else { "/" }
+                    );
+                    let escape = || ExtractError::SymlinkEscape {
+                        package: package.to_owned(),
+                        entry: entry.to_owned(),
+                        link: link_rel.clone(),
+                    };
+                    if links > MAX_LINK_DEPTH {
+                        return Err(escape());
+                    }
+                    let target = std::fs::read_link(&here).map_err(io)?;
+                    if target.is_absolute() {
+                        return Err(escape());
+                    }
+                    // Resolve the target against the link's directory, lexically.
+                    for part in target.components().rev() {
+                        match part {
+                            Component::Normal(p) => todo.push(p.to_string_lossy().into_owned()),
+                            Component::ParentDir => todo.push("..".into()),
+                            _ => {}
+                        }
+                    }
+                    last_link = link_rel;
+                }
+                Ok(_) => {
+                    return Err(ExtractError::Io {
+                        package: package.to_owned(),
+                        entry: entry.to_owned(),
+                        reason: format!(
+                            "{} is not a directory",
+                            [stack.join("/"), c].join("/").trim_start_matches('/')
+                        ),
+                    })
+                }
+                Err(_) if create => {
+                    std::fs::create_dir(&here).map_err(io)?;
+                    stack.push(c);
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Ok(self.dest.join(stack.join("/")))
+    }
+}
+
+/// Lexical normalisation of a stored path: leading `/` and `./` removed,
+/// `.` dropped, `..` resolved; `None` when it climbs out.
+pub fn normalise(stored: &str) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for part in stored.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            p => out.push(p.to_owned()),
+        }
+    }
+    Some(out)
+}
+
+fn remove_non_dir(path: &Path, meta: Option<&std::fs::Metadata>) -> std::io::Result<()> {
+    match meta {
+        Some(m) if m.is_dir() => Err(std::io::Error::other(format!(
+            "{} is a directory",
+            path.display()
+        ))),
+        Some(_) => std::fs::remove_file(path),
+        None => Ok(()),
+    }
+}
+
+fn time(mtime: i64) -> SystemTime {
+    if mtime >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(mtime as u64)
+    } else {
+        SystemTime::UNIX_EPOCH
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file<'a>(path: &str, data: &'a mut &'a [u8], mode: u32) -> Entry<'a> {
+        Entry {
+            path: path.into(),
+            kind: EntryKind::File {
+                size: data.len() as u64,
+            },
+            mode,
+            mtime: 1_700_000_000,
+            data,
+        }
+    }
+
+    fn outside_is_empty(root: &Path, dest: &Path) {
+        for e in std::fs::read_dir(root).unwrap() {
+            let p = e.unwrap().path();
+            assert!(
+                dest.starts_with(&p),
+                "something outside DEST: {}",
+                p.display()
+            );
+        }
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(normalise("./usr/bin/x").unwrap(), ["usr", "bin", "x"]);
+        assert_eq!(normalise("/usr//./lib/../bin").unwrap(), ["usr", "bin"]);
+        assert_eq!(normalise("../etc/passwd"), None);
+        assert_eq!(normalise("a/../../b"), None);
+    }
+
+    #[test]
+    fn escapes_are_rejected_and_nothing_lands_outside() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("a/dest");
+        std::fs::create_dir_all(&dest).unwrap();
+        let mut x = Extractor::new(&dest, ConflictPolicy::Warn).unwrap();
+        let mut d: &[u8] = b"evil";
+        let e = x
+            .extract("p", file("../../evil", &mut d, 0o644))
+            .unwrap_err();
+        assert_eq!(e.to_string(), "p: entry ../../evil escapes the destination");
+        // A symlink to /tmp, then a file through it.
+        let mut none: &[u8] = b"";
+        x.extract(
+            "p",
+            Entry {
+                path: "./tmp".into(),
+                kind: EntryKind::Symlink {
+                    target: "/tmp".into(),
+                },
+                mode: 0o777,
+                mtime: 0,
+                data: &mut none,
+            },
+        )
+        .unwrap();
+        let mut d: &[u8] = b"evil";
+        let e = x
+            .extract("p", file("./tmp/evil", &mut d, 0o644))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p: entry ./tmp/evil would be written outside the destination through the symlink tmp"
+        );
+        // A chain escaping with `..`.
+        let mut none: &[u8] = b"";
+        x.extract(
+            "p",
+            Entry {
+                path: "up".into(),
+                kind: EntryKind::Symlink {
+                    target: "../..".into(),
+                },
+                mode: 0o777,
+                mtime: 0,
+                data: &mut none,
+            },
+        )
+        .unwrap();
+        let mut d: &[u8] = b"evil";
+        assert!(matches!(
+            x.extract("p", file("up/evil", &mut d, 0o644)),
+            Err(ExtractError::SymlinkEscape { .. })
+        ));
+        // A hard link to /etc/passwd.
+        let mut none: &[u8] = b"";
+        let e = x
+            .extract(
+                "p",
+                Entry {
+                    path: "passwd".into(),
+                    kind: EntryKind::HardLink {
+                        target: "/etc/passwd".into(),
+                    },
+                    mode: 0o644,
+                    mtime: 0,
+                    data: &mut none,
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(e, ExtractError::BadHardLink { .. }), "{e}");
+        outside_is_empty(root.path(), &dest);
+    }
+
+    #[test]
+    fn inside_symlinks_are_followed_files_replace_links_setuid_dropped() {
+        let root = tempfile::tempdir().unwrap();
+        let dest = root.path().join("dest");
+        std::fs::create_dir_all(dest.join("lib")).unwrap();
+        std::fs::create_dir_all(dest.join("usr")).unwrap();
+        std::os::unix::fs::symlink("../lib", dest.join("usr/lib64")).unwrap();
+        let mut x = Extractor::new(&dest, ConflictPolicy::Warn).unwrap();
+        let mut d: &[u8] = b"so";
+        x.extract("p", file("./usr/lib64/libx.so", &mut d, 0o4755))
+            .unwrap();
+        assert_eq!(std::fs::read(dest.join("lib/libx.so")).unwrap(), b"so");
+        let mode = std::fs::metadata(dest.join("lib/libx.so"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o755);
+        assert_eq!(
+            x.warnings,
+            ["usr/lib64/libx.so: dropped the setuid/setgid bit (4755) shipped by p"]
+        );
+        // Two packages, one path, different content: reported, last wins.
+        let mut a: &[u8] = b"a";
+        x.extract("pa", file("share/same", &mut a, 0o644)).unwrap();
+        let mut b: &[u8] = b"b";
+        x.extract("pb", file("share/same", &mut b, 0o644)).unwrap();
+        assert_eq!(x.conflicts.len(), 1);
+        assert_eq!(std::fs::read(dest.join("share/same")).unwrap(), b"b");
+        x.finish().unwrap();
+    }
+}
