@@ -57,6 +57,14 @@ pub enum Color {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create the venv: extract the selected packages of the repository into DEST_DIR.
+    ///
+    /// Runs `pythonX.Y -m venv --copies --without-pip` with the real interpreter,
+    /// then extracts every selected *.rpm and *.deb of --repo (selected by the
+    /// package NAME through include-rpm / exclude-rpm), removes what remove-file
+    /// lists, and writes DEST_DIR/packages.log and the track file. This version
+    /// does not relocate the venv yet.
+    Create(CreateArgs),
     /// Read, print and edit spec files.
     #[command(subcommand)]
     Spec(SpecCommand),
@@ -307,4 +315,75 @@ pub struct ServiceArgs {
     /// Where to write the changed files (osc and OBS always pass it).
     #[arg(long, value_name = "DIR")]
     pub outdir: Option<PathBuf>,
+}
+
+/// Arguments of `create` (venvjail.py's flags).
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The venv directory.
+    #[arg(value_name = "DEST_DIR")]
+    pub dest_dir: PathBuf,
+    /// venvjail.py's meaning: turns system site packages OFF (they are on by default).
+    #[arg(short = 's', long = "system-site-packages")]
+    pub legacy_no_site_packages: bool,
+    /// Do not give the venv access to the system site packages.
+    #[arg(long)]
+    pub no_system_site_packages: bool,
+    /// Python version of the venv (runs pythonX.Y; default: python3).
+    #[arg(short, long, value_name = "X.Y")]
+    pub python_version: Option<String>,
+    /// Directory with the packages.
+    #[arg(short, long, value_name = "DIR", default_value = "/.build.binaries")]
+    pub repo: PathBuf,
+    /// File with the list of packages to install.
+    #[arg(short, long, value_name = "FILE", default_value = "include-rpm")]
+    pub include: PathBuf,
+    /// File with packages to exclude.
+    #[arg(
+        short,
+        long,
+        short_alias = 'x',
+        value_name = "FILE",
+        default_value = "exclude-rpm"
+    )]
+    pub exclude: PathBuf,
+    /// File with paths (regexes, relative to DEST_DIR) to remove after extraction.
+    #[arg(short = 'd', long, value_name = "FILE", default_value = "remove-file")]
+    pub remove: PathBuf,
+    /// Write the L3/maintenance track file here.
+    #[arg(short, long, value_name = "FILE")]
+    pub track: Option<PathBuf>,
+    /// Accepted for venvjail.py compatibility; unused.
+    #[arg(short = 'v', long = "version", value_name = "VERSION")]
+    pub package_version: Option<String>,
+    /// What the lists match: the package name (default) or venvjail.py's file name.
+    #[arg(long = "match", value_enum, default_value_t = MatchOn::Name)]
+    pub match_on: MatchOn,
+    /// What a path shipped by two packages with different content does.
+    #[arg(long, value_enum, default_value_t = Conflicts::Warn)]
+    pub conflicts: Conflicts,
+    /// Extract into a DEST_DIR that exists and is not empty.
+    #[arg(long)]
+    pub force: bool,
+    /// Skip files named *.rpm/*.deb that are not packages, with a warning.
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+/// `--match` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchOn {
+    /// The package name from its header.
+    Name,
+    /// The package file name (venvjail.py).
+    Filename,
+}
+
+/// `--conflicts` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Conflicts {
+    /// Report; the package later in sorted order wins.
+    Warn,
+    /// Fail.
+    Error,
 }

@@ -6,13 +6,18 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
+use venvjail::cli;
 use venvjail::cli::{Cli, Color, Command, Format, RepositoryArgs, SpecCommand};
 use venvjail::commands;
+use venvjail::commands::load_list;
 use venvjail::commands::requires::RequiresOptions;
 use venvjail::commands::service::ServiceOptions;
 use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
 use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
+use venvjail::create::bundle::{CreateOptions, MatchOn};
+use venvjail::create::extract::ConflictPolicy;
 use venvjail::output::{ColorChoice, Reporter};
+use venvjail::rules::Selection;
 use venvjail::service::{self, Params};
 use venvjail::Error;
 
@@ -158,6 +163,38 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 verbose: cli_globals.verbose,
             };
             code = commands::service::run(&opts, &mut out, report)?;
+        }
+        Command::Create(args) => {
+            if args.legacy_no_site_packages {
+                report.warning(
+                    None,
+                    "-s/--system-site-packages turns system site packages OFF, as in venvjail.py; say --no-system-site-packages",
+                );
+            }
+            let opts = CreateOptions {
+                python: venvjail::create::venv::interpreter(args.python_version.as_deref()),
+                system_site_packages: !(args.legacy_no_site_packages
+                    || args.no_system_site_packages),
+                repo: args.repo,
+                selection: Selection {
+                    include: load_list(&args.include, "every package is included", report)?,
+                    exclude: load_list(&args.exclude, "no package is excluded", report)?,
+                },
+                remove: load_list(&args.remove, "nothing is removed", report)?,
+                track: args.track,
+                match_on: match args.match_on {
+                    cli::MatchOn::Name => MatchOn::Name,
+                    cli::MatchOn::Filename => MatchOn::FileName,
+                },
+                conflicts: match args.conflicts {
+                    cli::Conflicts::Warn => ConflictPolicy::Warn,
+                    cli::Conflicts::Error => ConflictPolicy::Error,
+                },
+                force: args.force,
+                skip_bad: args.skip_bad,
+                dest: args.dest_dir,
+            };
+            code = commands::create::run(&opts, &mut out, report)?;
         }
         Command::Lint(args) => {
             code = lint::run(

@@ -1,6 +1,7 @@
 //! The commands: validated options in, library calls, output out.
 
 pub mod binary;
+pub mod create;
 pub mod exclude;
 pub mod include;
 pub mod lint;

@@ -17,11 +17,15 @@ pub struct DebInfo {
     pub arch: String,
 }
 
-/// Reads a deb: its control fields, and each payload entry through `visit`.
+/// The visitor of a deb's payload entries.
+pub type DebVisitor<'v> = dyn FnMut(&DebInfo, Entry<'_>) -> Result<(), PackageError> + 'v;
+
+/// Reads a deb: its control fields, and each payload entry through
+/// `visit`; without a visitor it stops once the control fields are read.
 pub fn read(
     package: &str,
     r: &mut dyn Read,
-    visit: &mut dyn FnMut(&DebInfo, Entry<'_>) -> Result<(), PackageError>,
+    mut visit: Option<&mut DebVisitor<'_>>,
 ) -> Result<DebInfo, PackageError> {
     let not_deb = |reason: String| PackageError::NotAPackage {
         package: package.to_owned(),
@@ -69,6 +73,9 @@ pub fn read(
                 })?;
             let data = decompressor(package, compressor, BufReader::new(&mut member))?;
             info = read_control(package, data)?;
+            if visit.is_none() {
+                return Ok(info);
+            }
         } else if name.starts_with("data.tar") {
             let compressor =
                 Compressor::from_member(&name).ok_or_else(|| PackageError::Unsupported {
@@ -80,7 +87,9 @@ pub fn read(
                 return Err(corrupt(&name, "data.tar comes before control.tar".into()));
             }
             let data = decompressor(package, compressor, BufReader::new(&mut member))?;
-            read_tar(package, data, &mut |e| visit(&info, e))?;
+            if let Some(visit) = visit.as_deref_mut() {
+                read_tar(package, data, &mut |e| visit(&info, e))?;
+            }
         }
         let rest = member.limit();
         std::io::copy(&mut (&mut *r).take(rest), &mut std::io::sink())

@@ -2,13 +2,16 @@
 //! payload) and deb (ar, `data.tar`), streamed so memory does not grow with
 //! package or file size. No rpm2cpio, cpio, ar or tar processes.
 
+pub mod bundle;
 pub mod cpio;
 pub mod deb;
 pub mod entry;
 pub mod extract;
 pub mod package;
 pub mod payload;
+pub mod records;
 pub mod rpm;
+pub mod venv;
 
 pub use entry::{Entry, EntryKind, PackageError};
 pub use package::{read_package, PackageInfo};

@@ -28,18 +28,56 @@ pub struct PackageInfo {
     pub is_source: bool,
 }
 
+/// Reads only what a package says about itself (RPM headers, deb control).
+pub fn read_info(path: &Path) -> Result<PackageInfo, PackageError> {
+    let name = path.display().to_string();
+    let mut r = open(path)?;
+    let mut magic = [0u8; 8];
+    let n = r.read(&mut magic).unwrap_or(0);
+    let mut r = std::io::Cursor::new(magic[..n].to_vec()).chain(r);
+    if magic.starts_with(b"!<arch>\n") {
+        let d = deb::read(&name, &mut r, None)?;
+        return Ok(PackageInfo {
+            name: d.name,
+            version: d.version,
+            arch: d.arch,
+            is_deb: true,
+            ..Default::default()
+        });
+    }
+    let h = rpm::read_headers(&name, &mut r)?;
+    Ok(rpm_info(&h))
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, PackageError> {
+    let file = File::open(path).map_err(|e| PackageError::NotAPackage {
+        package: path.display().to_string(),
+        format: "RPM",
+        reason: crate::error::describe_io(&e),
+    })?;
+    Ok(BufReader::with_capacity(1 << 16, file))
+}
+
+fn rpm_info(h: &rpm::RpmInfo) -> PackageInfo {
+    PackageInfo {
+        name: h.name.clone(),
+        epoch: h.epoch,
+        version: h.version.clone(),
+        release: h.release.clone(),
+        arch: h.arch.clone(),
+        disturl: h.disturl.clone(),
+        is_deb: false,
+        is_source: h.is_source,
+    }
+}
+
 /// Reads a package file and calls `visit` for each payload entry.
 pub fn read_package(
     path: &Path,
     visit: &mut dyn FnMut(&PackageInfo, Entry<'_>) -> Result<(), PackageError>,
 ) -> Result<PackageInfo, PackageError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| PackageError::NotAPackage {
-        package: name.clone(),
-        format: "RPM",
-        reason: crate::error::describe_io(&e),
-    })?;
-    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut r = open(path)?;
     let mut magic = [0u8; 8];
     let n = r.read(&mut magic).unwrap_or(0);
     let mut r = std::io::Cursor::new(magic[..n].to_vec()).chain(r);
@@ -48,8 +86,7 @@ pub fn read_package(
             is_deb: true,
             ..Default::default()
         };
-        let d = deb::read(&name, &mut r, &mut |d, e| {
-            info.name.clone_from(&d.name);
+        let mut deb_visit = |d: &deb::DebInfo, e: Entry<'_>| {
             visit(
                 &PackageInfo {
                     name: d.name.clone(),
@@ -60,23 +97,15 @@ pub fn read_package(
                 },
                 e,
             )
-        })?;
+        };
+        let d = deb::read(&name, &mut r, Some(&mut deb_visit))?;
         info.name = d.name;
         info.version = d.version;
         info.arch = d.arch;
         return Ok(info);
     }
     let h = rpm::read_headers(&name, &mut r)?;
-    let info = PackageInfo {
-        name: h.name.clone(),
-        epoch: h.epoch,
-        version: h.version.clone(),
-        release: h.release.clone(),
-        arch: h.arch.clone(),
-        disturl: h.disturl.clone(),
-        is_deb: false,
-        is_source: h.is_source,
-    };
+    let info = rpm_info(&h);
     let mut payload = rpm::payload(&name, &h, r)?;
     cpio::for_each_entry(&name, &mut payload, &mut |e| visit(&info, e))?;
     Ok(info)

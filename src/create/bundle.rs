@@ -1,0 +1,261 @@
+//! `create` steps 1–5 and 8 (DESIGN §6): the venv, the packages of the
+//! repository selected by name, extracted in sorted order, `remove-file`,
+//! `packages.log` and the track file. Relocation (steps 6–7) is applied to
+//! the result separately.
+
+use std::path::{Path, PathBuf};
+
+use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
+use super::package::{read_info, read_package, PackageInfo};
+use super::{records, venv};
+use crate::error::Error;
+use crate::rules::{PackageList, Selection};
+
+/// What selection matches the lists against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MatchOn {
+    /// The package name from its header (venvjail).
+    #[default]
+    Name,
+    /// The file name (venvjail.py's behaviour).
+    FileName,
+}
+
+/// Everything `create` needs, validated.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// The venv directory.
+    pub dest: PathBuf,
+    /// The interpreter (`python3.11`).
+    pub python: String,
+    /// Pass `--system-site-packages` to venv.
+    pub system_site_packages: bool,
+    /// The directory holding the packages.
+    pub repo: PathBuf,
+    /// The include, exclude and remove lists.
+    pub selection: Selection,
+    /// `remove-file` patterns, matched on paths relative to DEST.
+    pub remove: PackageList,
+    /// Where to write the track file.
+    pub track: Option<PathBuf>,
+    /// What the lists match.
+    pub match_on: MatchOn,
+    /// What a conflict does.
+    pub conflicts: ConflictPolicy,
+    /// Allow a DEST that exists and is not empty.
+    pub force: bool,
+    /// Skip (with a warning) files that are not packages.
+    pub skip_bad: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Included package files.
+    pub included: Vec<String>,
+    /// Excluded package files.
+    pub excluded: Vec<String>,
+    /// Paths removed by `remove-file`.
+    pub removed: Vec<String>,
+    /// Files written and bytes.
+    pub stats: Stats,
+    /// Paths two packages shipped with different content.
+    pub conflicts: Vec<Conflict>,
+    /// Warnings, in order.
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// The summary line printed last.
+    pub fn summary(&self) -> String {
+        format!(
+            "venvjail: {} packages included, {} excluded, {} files, {} bytes, {} conflict{}",
+            self.included.len(),
+            self.excluded.len(),
+            self.stats.files,
+            self.stats.bytes,
+            self.conflicts.len(),
+            if self.conflicts.len() == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Runs `create`; `progress` is told about each package as it is extracted.
+pub fn create(
+    opts: &CreateOptions,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<Outcome, Error> {
+    let mut out = Outcome::default();
+    check_dest(&opts.dest, opts.force)?;
+    if let Some(track) = &opts.track {
+        check_writable(track)?;
+    }
+    // Every package is read (headers only) and selected before anything is written.
+    let mut candidates = Vec::new();
+    for path in package_files(&opts.repo)? {
+        let file_name = file_name(&path);
+        match read_info(&path) {
+            Ok(info) => candidates.push((file_name, path, info)),
+            Err(e) if opts.skip_bad => out.warnings.push(format!("{e}: skipped (--skip-bad)")),
+            Err(e) => return Err(Error::Invalid(e.to_string())),
+        }
+    }
+    let mut selected: Vec<(String, PathBuf, PackageInfo)> = Vec::new();
+    for (file_name, path, info) in candidates {
+        let key = match opts.match_on {
+            MatchOn::Name => info.name.as_str(),
+            MatchOn::FileName => file_name.as_str(),
+        };
+        if !info.is_source && opts.selection.selects(key) {
+            selected.push((file_name, path, info));
+        } else {
+            out.excluded.push(file_name);
+        }
+    }
+    selected.sort_by(|a, b| (&a.2.name, &a.0).cmp(&(&b.2.name, &b.0)));
+
+    venv::make_venv(&opts.python, &opts.dest, opts.system_site_packages)?;
+    let mut extractor =
+        Extractor::new(&opts.dest, opts.conflicts).map_err(|source| Error::Write {
+            path: opts.dest.clone(),
+            source,
+        })?;
+    let total = selected.len();
+    for (n, (file_name, path, info)) in selected.iter().enumerate() {
+        progress(n + 1, total, file_name);
+        let mut failure = None;
+        read_package(path, &mut |_, entry| {
+            if failure.is_none() {
+                if let Err(e) = extractor.extract(&info.name, entry) {
+                    failure = Some(e);
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+        if let Some(e) = failure {
+            return Err(Error::Invalid(e.to_string()));
+        }
+        out.included.push(file_name.clone());
+    }
+    out.removed = remove_files(&opts.dest, &opts.remove)?;
+    extractor.finish().map_err(|source| Error::Write {
+        path: opts.dest.clone(),
+        source,
+    })?;
+    out.stats = extractor.stats;
+    out.conflicts = std::mem::take(&mut extractor.conflicts);
+    out.warnings.append(&mut extractor.warnings);
+    for c in &out.conflicts {
+        out.warnings.push(format!(
+            "{}: shipped by {} and {} with different content; {} wins",
+            c.path, c.first, c.second, c.second
+        ));
+    }
+    let log = records::packages_log(&out.included, &out.excluded, &out.removed);
+    crate::atomic_write::replace_file(&opts.dest.join("packages.log"), log.as_bytes())?;
+    if let Some(track) = &opts.track {
+        let infos: Vec<(String, PackageInfo)> =
+            selected.into_iter().map(|(f, _, i)| (f, i)).collect();
+        crate::atomic_write::replace_file(track, records::track_file(&infos).as_bytes())?;
+    }
+    Ok(out)
+}
+
+/// DEST must be absent or empty, unless `force`.
+fn check_dest(dest: &Path, force: bool) -> Result<(), Error> {
+    match std::fs::read_dir(dest) {
+        Ok(entries) => {
+            let empty = entries.into_iter().next().is_none();
+            if empty || force {
+                Ok(())
+            } else {
+                Err(Error::Invalid(format!(
+                    "{} exists and is not empty: give --force to extract over it",
+                    dest.display()
+                )))
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::read(dest, e)),
+    }
+}
+
+/// The track file's directory must exist, before anything is extracted.
+fn check_writable(track: &Path) -> Result<(), Error> {
+    let dir = track
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::Invalid(format!(
+            "cannot write {}: {} is not a directory",
+            track.display(),
+            dir.display()
+        ))),
+        Err(source) => Err(Error::Write {
+            path: track.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// `*.rpm` and `*.deb` in `repo`, sorted by file name.
+fn package_files(repo: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(repo).map_err(|e| Error::read(repo, e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rpm" || x == "deb") && p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Invalid(format!(
+            "no packages (*.rpm, *.deb) in {}",
+            repo.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Removes every path under `dest` (relative, without following symlinks)
+/// that a `remove-file` pattern matches; returns them sorted.
+fn remove_files(dest: &Path, remove: &PackageList) -> Result<Vec<String>, Error> {
+    if remove.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut matched = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = dest.join(&rel);
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
+        for entry in entries.flatten() {
+            let child = rel.join(entry.file_name());
+            let shown = child.to_string_lossy().into_owned();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if remove.matches(&shown) {
+                matched.push((shown, is_dir));
+            } else if is_dir {
+                stack.push(child);
+            }
+        }
+    }
+    matched.sort();
+    for (rel, is_dir) in &matched {
+        let path = dest.join(rel);
+        let result = if *is_dir {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        result.map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(matched.into_iter().map(|(p, _)| p).collect())
+}
