@@ -48,7 +48,6 @@ fn cpio(entries: &[E<'_>]) -> Vec<u8> {
             out.push(0);
         }
     };
-    let mut ino = 1000;
     let trailer = E {
         path: "TRAILER!!!",
         mode: 0,
@@ -56,8 +55,7 @@ fn cpio(entries: &[E<'_>]) -> Vec<u8> {
         ino: 0,
         nlink: 1,
     };
-    for e in entries.iter().chain(std::iter::once(&trailer)) {
-        ino += 1;
+    for (ino, e) in (1001u32..).zip(entries.iter().chain(std::iter::once(&trailer))) {
         let fields = [
             if e.ino == 0 { ino } else { e.ino },
             e.mode,
