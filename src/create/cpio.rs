@@ -82,13 +82,21 @@ pub fn for_each_entry(
         name.pop(); // the NUL
         let path = String::from_utf8_lossy(&name).into_owned();
         if path == TRAILER {
+            // Groups whose names all came without data: empty files.
+            while let Some(&(ino, ..)) = pending_links.first() {
+                emit_empty_group(&mut pending_links, ino, visit)?;
+            }
             return Ok(());
         }
         let perm = mode & 0o7777;
         let kind = match mode & S_IFMT {
             S_IFREG if nlink > 1 && size == 0 => {
-                // Data comes with a later entry of the same inode.
+                // Data comes with a later entry of the same inode, unless
+                // the file is empty: then every name has size 0.
                 pending_links.push((ino, path.clone(), perm, mtime));
+                if pending_links.iter().filter(|(i, ..)| *i == ino).count() as u64 >= nlink {
+                    emit_empty_group(&mut pending_links, ino, visit)?;
+                }
                 last = path;
                 continue;
             }
@@ -161,6 +169,43 @@ pub fn for_each_entry(
         }
         last = path;
     }
+}
+
+/// Reports a hard-link group without data: the first name as an empty
+/// file, the others as links to it.
+fn emit_empty_group(
+    pending: &mut Vec<(u64, String, u32, i64)>,
+    ino: u64,
+    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
+) -> Result<(), PackageError> {
+    let group: Vec<_> = pending
+        .iter()
+        .filter(|(i, ..)| *i == ino)
+        .cloned()
+        .collect();
+    pending.retain(|(i, ..)| *i != ino);
+    let Some((_, first, perm, mtime)) = group.first().cloned() else {
+        return Ok(());
+    };
+    visit(Entry {
+        path: first.clone(),
+        kind: EntryKind::File { size: 0 },
+        mode: perm,
+        mtime,
+        data: &mut std::io::empty(),
+    })?;
+    for (_, link, perm, mtime) in group.into_iter().skip(1) {
+        visit(Entry {
+            path: link,
+            kind: EntryKind::HardLink {
+                target: first.clone(),
+            },
+            mode: perm,
+            mtime,
+            data: &mut std::io::empty(),
+        })?;
+    }
+    Ok(())
 }
 
 fn pad4(offset: u64) -> u64 {

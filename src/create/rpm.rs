@@ -1,7 +1,7 @@
 //! RPM files: the lead, the signature header (padded to 8 bytes), the main
 //! header's tags venvjail needs, then the compressed cpio payload.
 
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 
 use super::entry::PackageError;
 use super::payload::{decompressor, Compressor};
@@ -46,7 +46,7 @@ pub struct RpmInfo {
     pub is_source: bool,
     /// `PAYLOADFORMAT` (`cpio`).
     pub payload_format: String,
-    /// `PAYLOADCOMPRESSOR` (`gzip` when absent, as rpm).
+    /// `PAYLOADCOMPRESSOR`; empty when absent (the payload's magic decides).
     pub payload_compressor: String,
 }
 
@@ -77,7 +77,7 @@ pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, Package
         disturl: string(TAG_DISTURL),
         is_source: main.string(TAG_SOURCERPM).is_none(),
         payload_format: string(TAG_PAYLOADFORMAT).unwrap_or_else(|| "cpio".into()),
-        payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_else(|| "gzip".into()),
+        payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_default(),
     })
 }
 
@@ -95,14 +95,41 @@ pub fn payload<'r>(
             value: info.payload_format.clone(),
         });
     }
-    let compressor = Compressor::from_rpm(&info.payload_compressor).ok_or_else(|| {
-        PackageError::Unsupported {
+    let mut r = BufReader::new(r);
+    let compressor = if info.payload_compressor.is_empty() {
+        // No tag: rpm2cpio reads it as gzip, whose reader passes plain data
+        // through; the magic tells what it really is.
+        let head = r.fill_buf().map_err(|e| PackageError::Corrupt {
+            package: package.to_owned(),
+            entry: "payload".into(),
+            reason: e.to_string(),
+        })?;
+        sniff(head)
+    } else {
+        Compressor::from_rpm(&info.payload_compressor).ok_or_else(|| PackageError::Unsupported {
             package: package.to_owned(),
             what: "payload compressor",
             value: info.payload_compressor.clone(),
-        }
-    })?;
-    decompressor(package, compressor, BufReader::new(r))
+        })?
+    };
+    decompressor(package, compressor, r)
+}
+
+/// The compressor a stream starts with (gzip when nothing else matches).
+fn sniff(head: &[u8]) -> Compressor {
+    if head.starts_with(b"0707") {
+        Compressor::None
+    } else if head.starts_with(b"BZh") {
+        Compressor::Bzip2
+    } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Compressor::Xz
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compressor::Zstd
+    } else if head.starts_with(&[0x5d, 0, 0]) {
+        Compressor::Lzma
+    } else {
+        Compressor::Gzip
+    }
 }
 
 /// An index entry: tag, type, offset, count.
