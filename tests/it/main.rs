@@ -18,6 +18,7 @@ mod malicious;
 mod obs_commands;
 mod oracle;
 mod osc;
+mod package_props;
 mod packages;
 mod roundtrip_props;
 mod rpmspec_oracle;

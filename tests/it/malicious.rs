@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::util::{Dir, Run};
 
 /// One cpio entry: path, mode (with file type), data or link target.
-struct E<'a> {
+pub(crate) struct E<'a> {
     path: &'a str,
     mode: u32,
     data: &'a [u8],
@@ -20,7 +20,7 @@ const REG: u32 = 0o100644;
 const DIR: u32 = 0o040755;
 const LNK: u32 = 0o120777;
 
-fn file<'a>(path: &'a str, data: &'a [u8]) -> E<'a> {
+pub(crate) fn file<'a>(path: &'a str, data: &'a [u8]) -> E<'a> {
     E {
         path,
         mode: REG,
@@ -41,7 +41,7 @@ fn symlink<'a>(path: &'a str, target: &'a str) -> E<'a> {
 }
 
 /// A cpio newc archive.
-fn cpio(entries: &[E<'_>]) -> Vec<u8> {
+pub(crate) fn cpio(entries: &[E<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     let pad = |out: &mut Vec<u8>| {
         while out.len() % 4 != 0 {
@@ -84,7 +84,7 @@ fn cpio(entries: &[E<'_>]) -> Vec<u8> {
     out
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     enc.write_all(data).unwrap();
     enc.finish().unwrap()
@@ -92,7 +92,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 
 /// An RPM: lead, empty signature header, a main header with the tags
 /// venvjail reads, and `payload` as is (already compressed).
-fn rpm(name: &str, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn rpm(name: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; 96];
     out[..4].copy_from_slice(&[0xed, 0xab, 0xee, 0xdb]);
     out[4] = 3;
