@@ -1149,3 +1149,154 @@ fn big_file_is_streamed() {
     }
     report("big_file_is_streamed", &tally, &problems);
 }
+
+/// `venvjail create` on a repository of real RPMs gives the tree that
+/// `rpm2cpio X | cpio -idmu` per package (in the same order) gives, for
+/// every path cpio extracted; only setuid/setgid bits differ (dropped, with
+/// a warning), and the conflict is reported with both package names.
+#[test]
+fn create_extracts_what_rpm2cpio_and_cpio_extract() {
+    if !have_tools("create_extracts_what_rpm2cpio_and_cpio_extract", &RPM_TOOLS)
+        || !on_path("python3")
+    {
+        return;
+    }
+    let work = tempfile::tempdir().expect("work dir");
+    let stage = work.path().join("stage-main");
+    main_tree(&stage, "rpm");
+    let edge_stage = work.path().join("stage-edge");
+    edge_tree(&edge_stage);
+    let repo = work.path().join("repo");
+    fs::create_dir(&repo).expect("repo dir");
+    let mut rpms = vec![
+        rpmbuild(
+            work.path(),
+            &stage,
+            &RpmSpec {
+                name: "pkgtest-main",
+                epoch: None,
+                version: "1.0",
+                release: "1",
+                files: MAIN_FILES,
+                payload: "w6.xzdio",
+            },
+        ),
+        rpmbuild(
+            work.path(),
+            &edge_stage,
+            &RpmSpec {
+                name: "pkgtest-edge",
+                epoch: None,
+                version: "0.1",
+                release: "1",
+                files: "/usr/share/pkgtest-edge\n",
+                payload: "w19.zstdio",
+            },
+        ),
+    ];
+    rpms.extend(build_conflict_rpms(work.path()).map(|(p, _)| p));
+    for rpm in &rpms {
+        fs::copy(rpm, repo.join(rpm.file_name().expect("file name"))).expect("copy rpm");
+    }
+    // cpio, in venvjail's order: sorted by package name.
+    let cpio_dir = work.path().join("cpio");
+    fs::create_dir(&cpio_dir).expect("cpio dir");
+    let mut sorted = rpms.clone();
+    sorted.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
+    for rpm in &sorted {
+        let once = rpm_extract(work.path(), rpm);
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", once.display()))
+            .arg(&cpio_dir)
+            .status()
+            .expect("cp");
+        assert!(status.success());
+    }
+    let expected = walk_disk(&cpio_dir);
+    let dest = work.path().join("venv");
+    let out = Command::new(env!("CARGO_BIN_EXE_venvjail"))
+        .args(["create"])
+        .arg(&dest)
+        .arg("-r")
+        .arg(&repo)
+        .args(["-i", "none", "-e", "none", "-d", "none"])
+        .current_dir(work.path())
+        .output()
+        .expect("run venvjail create");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("usr/share/conflict/same.txt: shipped by conflict-a and conflict-b with different content; conflict-b wins"),
+        "{stderr}"
+    );
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for (path, want) in &expected {
+        let here = dest.join(path);
+        // The venv's own directory links (`usr/bin -> ../bin`) stand where
+        // cpio made directories: follow them for directories.
+        let stat = match (want, fs::symlink_metadata(&here)) {
+            (Node::Dir { .. }, Ok(md)) if md.file_type().is_symlink() => fs::metadata(&here),
+            (_, other) => other,
+        };
+        let got = match stat {
+            Ok(md) if md.file_type().is_symlink() => Node::Symlink {
+                target: fs::read_link(&here)
+                    .expect("readlink")
+                    .to_string_lossy()
+                    .into_owned(),
+            },
+            Ok(md) if md.is_dir() => Node::Dir {
+                mode: md.mode() & 0o7777,
+                mtime: md.mtime(),
+            },
+            Ok(md) if md.is_file() => Node::File {
+                mode: md.mode() & 0o7777,
+                mtime: md.mtime(),
+                nlink: md.nlink(),
+                content: content(&mut fs::File::open(&here).expect("open")).expect("read"),
+            },
+            Ok(md) => Node::Other(format!("{:?}", md.file_type())),
+            Err(e) => {
+                problems.push(format!("{path}: missing in the venv ({e})"));
+                continue;
+            }
+        };
+        compared += 1;
+        let same = match (want, &got) {
+            (Node::Dir { mode: a, .. }, Node::Dir { mode: b, .. }) => {
+                // Directories cpio made for parents get cpio's own mode.
+                a == b || path.matches('/').count() < 2
+            }
+            (
+                Node::File {
+                    mode: a,
+                    mtime: ta,
+                    nlink: na,
+                    content: ca,
+                },
+                Node::File {
+                    mode: b,
+                    mtime: tb,
+                    nlink: nb,
+                    content: cb,
+                },
+            ) => a & 0o1777 == *b && ta == tb && na == nb && ca == cb,
+            (a, b) => a == b,
+        };
+        if !same {
+            problems.push(format!("{path}: cpio {want:?}, venvjail {got:?}"));
+        }
+    }
+    println!(
+        "create vs rpm2cpio|cpio: {} packages, {compared} paths compared",
+        rpms.len()
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let log = fs::read_to_string(dest.join("packages.log")).expect("packages.log");
+    assert!(
+        log.starts_with("# Included packages\nconflict-a-1.0-1.noarch.rpm\n"),
+        "{log}"
+    );
+}
