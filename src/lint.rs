@@ -429,7 +429,7 @@ fn drift(dir: &Path, out: &mut Vec<Finding>) {
                 1,
                 1,
                 Severity::Error,
-                format!("differs from what venvjail generates from {snap_name}; run the service (osc service manualrun)"),
+                format!("differs from what venvjail generates from {snap_name}; run the service (osc service manualrun; runall with osc before 1.0)"),
                 "drift",
             )
         });

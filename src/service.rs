@@ -211,7 +211,7 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, Error> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::Invalid(format!(
-                "no snapshot {}: run `osc service manualrun` once (with network and credentials) to create it",
+                "no snapshot {}: run `osc service manualrun` (`osc service runall` with osc before 1.0) once, with network and credentials, to create it",
                 path.display()
             )))
         }

@@ -352,7 +352,7 @@ fn bad_input() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "venvjail: no snapshot ./venvjail.snapshot.xml: run `osc service manualrun` once (with network and credentials) to create it\n"
+        "venvjail: no snapshot ./venvjail.snapshot.xml: run `osc service manualrun` (`osc service runall` with osc before 1.0) once, with network and credentials, to create it\n"
     );
 
     p.dir.write(
