@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::fake_obs::{FakeObs, PROJECT};
+use crate::service::strip_generated;
 use crate::util::{repo_root, Dir};
 
 const PACKAGE: &str = "venv-salt-minion";
@@ -33,22 +34,6 @@ const BIN_VAR: &str = "VENVJAIL_OSC_TEST_BIN";
 const WRAPPER_EXEC: &str = "exec /usr/bin/venvjail service \"$@\"";
 /// A made-up source md5 of revision 1.
 const SRCMD5: &str = "e0a4d5b2c6f9cd7f3f5a1b8c2d9e4f70";
-
-/// Removes every `# SECTION venvjail…` … `# /SECTION` block (as service.rs does).
-fn strip_generated(text: &str) -> String {
-    let mut out = String::new();
-    let mut inside = false;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("# SECTION venvjail") {
-            inside = true;
-        } else if inside && line.starts_with("# /SECTION") {
-            inside = false;
-        } else if !inside {
-            out.push_str(line);
-        }
-    }
-    out
-}
 
 fn on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

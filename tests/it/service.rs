@@ -18,7 +18,7 @@ const REPO_NAMES: &str =
 
 /// Removes every `# SECTION venvjail…` … `# /SECTION` block: the package as
 /// it was before venvjail managed it.
-fn strip_generated(text: &str) -> String {
+pub(crate) fn strip_generated(text: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
     for line in text.split_inclusive('\n') {
