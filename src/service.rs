@@ -224,11 +224,9 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, Error> {
     Snapshot::parse(&name, &String::from_utf8_lossy(&bytes)).map_err(Error::Invalid)
 }
 
-/// Where to read the repository from, online.
+/// Where to read the repository from, online (the client knows the API URL).
 #[derive(Debug, Clone)]
 pub struct Source {
-    /// `-A` value (URL or alias).
-    pub apiurl: Option<String>,
     /// The project.
     pub project: String,
     /// The repository.

@@ -26,7 +26,7 @@ pub struct ServiceOptions {
 
 /// Runs the service in the current directory; returns the exit code
 /// (1 with `check=true` when something would change).
-pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Result<u8, Error> {
+pub fn run(opts: &ServiceOptions, out: &mut dyn Write, _report: &Reporter) -> Result<u8, Error> {
     let dir = Path::new(".");
     let mut params = opts.params.clone();
     params.merge_service_file(dir)?;
@@ -57,7 +57,6 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
         service::fetch_snapshot(
             &client,
             &Source {
-                apiurl: params.apiurl.clone(),
                 project,
                 repository: params
                     .repository
@@ -103,7 +102,6 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
             replace_file(&outdir.join(&f.name), &f.new)?;
         }
     }
-    let _ = report;
     writeln!(out, "{}", service::summary(&files)).map_err(write_out)?;
     Ok(0)
 }

@@ -10,7 +10,7 @@ use nom::bytes::complete::take_while;
 use nom::{IResult, Parser};
 
 use super::macro_ref::macro_ref_len;
-use super::syntax::{DepItem, Op, Span, Token, TokenKind};
+use super::syntax::{DepItem, Op, Token, TokenKind};
 
 /// Parses a dependency list, pushing its tokens (which tile `value`) and
 /// returning the dependencies. `base` is the offset of `value` in the file.
@@ -233,11 +233,6 @@ pub fn normalise_rich(raw: &str) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// The range of a dependency's text.
-pub fn dep_span(item: &DepItem) -> Span {
-    item.span.clone()
 }
 
 #[cfg(test)]

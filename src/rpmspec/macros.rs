@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::expr;
 use super::logical::logical_lines;
-use super::macro_ref::{is_name_byte, macro_ref_len, matching_close};
+use super::macro_ref::{is_name_byte, macro_ref_len};
 
 /// rpm's recursion limit (`max_macro_depth`).
 const MAX_DEPTH: usize = 64;
@@ -710,11 +710,6 @@ fn bind_arguments(name: &str, opts: &str, args: &str) -> Option<HashMap<String, 
         frame.insert((n + 1).to_string(), (*w).to_owned());
     }
     Some(frame)
-}
-
-/// The text of a `%{…}`-delimited group starting at `s[0] == '{'`, if closed.
-pub fn brace_group(s: &str) -> Option<&str> {
-    matching_close(s.as_bytes(), b'{', b'}').map(|end| &s[1..end])
 }
 
 #[cfg(test)]

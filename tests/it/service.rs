@@ -1,7 +1,7 @@
 //! `service`: online and offline runs against the fake OBS, idempotence,
 //! `check=true`, faults and bad input (DESIGN §5).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::fake_obs::{FakeObs, Fault, PROJECT};
 use crate::util::{repo_root, Dir, Run, TestCommand};
@@ -392,7 +392,6 @@ fn unknown_parameter_in_service_file() {
         run.stderr,
         "venvjail: _service: unknown venvjail parameter 'colour'\n"
     );
-    let _ = Path::new("");
 }
 
 #[test]
