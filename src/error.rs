@@ -54,6 +54,14 @@ impl Error {
         }
     }
 
+    /// A failure writing to standard output.
+    pub fn stdout(source: io::Error) -> Self {
+        Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }
+    }
+
     /// The process exit code for this error (never 3: OBS reads exit 3 as
     /// an infrastructure failure).
     pub fn exit_code(&self) -> i32 {
@@ -79,6 +87,16 @@ pub fn describe_io(e: &io::Error) -> String {
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => text,
+    }
+}
+
+/// Reads a file that may be absent: `None` when it does not exist, an
+/// error naming it for anything else (permissions, a directory…).
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::read(path, e)),
     }
 }
 

@@ -85,14 +85,12 @@ pub fn lint_dir(dir: &Path) -> Result<Vec<Finding>, Error> {
     lint_service(dir, &mut findings);
     for name in LIST_FILES {
         let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(bytes) => lint_list(
+        if let Some(bytes) = crate::error::read_optional(&path)? {
+            lint_list(
                 &display(dir, &path),
                 &String::from_utf8_lossy(&bytes),
                 &mut findings,
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::read(&path, e)),
+            );
         }
     }
     Ok(findings)

@@ -214,16 +214,10 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         Command::Man => {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)
-                .map_err(|source| Error::Write {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+                .map_err(Error::stdout)?;
         }
     }
-    out.flush().map_err(|source| Error::Write {
-        path: "<stdout>".into(),
-        source,
-    })?;
+    out.flush().map_err(Error::stdout)?;
     Ok(code)
 }
 

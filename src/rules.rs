@@ -120,16 +120,13 @@ pub enum Loaded {
 
 /// Reads and compiles a list file; a missing file is [`Loaded::Missing`].
 pub fn load(path: &Path) -> Result<Loaded, crate::Error> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            PackageList::parse(&path.display().to_string(), &text)
-                .map(Loaded::Found)
-                .map_err(|e| crate::Error::Invalid(e.to_string()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::Missing),
-        Err(e) => Err(crate::Error::read(path, e)),
-    }
+    let Some(bytes) = crate::error::read_optional(path)? else {
+        return Ok(Loaded::Missing);
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    PackageList::parse(&path.display().to_string(), &text)
+        .map(Loaded::Found)
+        .map_err(|e| crate::Error::Invalid(e.to_string()))
 }
 
 impl Loaded {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::commands::{exclude, include, list_output};
-use crate::error::{read_file, Error};
+use crate::error::{read_file, read_optional, Error};
 use crate::obs::binary_name::package_name;
 use crate::obs::service_file;
 use crate::obs::snapshot::{PackageSnapshot, Snapshot};
@@ -66,11 +66,10 @@ impl Params {
     /// `_service` in `dir` (what OBS would pass).
     pub fn merge_service_file(&mut self, dir: &Path) -> Result<(), Error> {
         let path = dir.join("_service");
-        let text = match std::fs::read(&path) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::read(&path, e)),
+        let Some(bytes) = read_optional(&path)? else {
+            return Ok(());
         };
+        let text = String::from_utf8_lossy(&bytes);
         let entries = service_file::parse("_service", &text).map_err(Error::Invalid)?;
         let Some(entry) = entries.into_iter().find(|e| e.name == "venvjail") else {
             return Ok(());
@@ -186,11 +185,8 @@ pub fn read_inputs(dir: &Path, params: &Params) -> Result<Inputs, Error> {
     let spec = read_file(&spec_path)?;
     let optional = |name: &str| -> Result<(PathBuf, Option<String>), Error> {
         let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(b) => Ok((path, Some(String::from_utf8_lossy(&b).into_owned()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((path, None)),
-            Err(e) => Err(Error::read(&path, e)),
-        }
+        let text = read_optional(&path)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        Ok((path, text))
     };
     Ok(Inputs {
         spec: (spec_path, spec),
@@ -207,15 +203,11 @@ pub fn read_inputs(dir: &Path, params: &Params) -> Result<Inputs, Error> {
 
 /// Reads the committed snapshot (offline runs).
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, Error> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::Invalid(format!(
+    let Some(bytes) = read_optional(path)? else {
+        return Err(Error::Invalid(format!(
                 "no snapshot {}: run `osc service manualrun` (`osc service runall` with osc before 1.0) once, with network and credentials, to create it",
                 path.display()
-            )))
-        }
-        Err(e) => return Err(Error::read(path, e)),
+            )));
     };
     let name = path.file_name().map_or_else(
         || path.display().to_string(),

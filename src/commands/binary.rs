@@ -33,10 +33,7 @@ pub fn run(
     match output {
         None => {
             for n in names {
-                writeln!(out, "{n}").map_err(|source| Error::Write {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+                writeln!(out, "{n}").map_err(Error::stdout)?;
             }
             Ok(())
         }

@@ -30,9 +30,6 @@ pub fn run(opts: &CreateOptions, out: &mut dyn Write, report: &Reporter) -> Resu
     for w in &outcome.warnings {
         report.warning(None, w);
     }
-    writeln!(out, "{}", outcome.summary()).map_err(|source| Error::Write {
-        path: "<stdout>".into(),
-        source,
-    })?;
+    writeln!(out, "{}", outcome.summary()).map_err(Error::stdout)?;
     Ok(0)
 }

@@ -85,12 +85,7 @@ pub fn run(
     report: &Reporter,
 ) -> Result<(), Error> {
     if compat {
-        return out
-            .write_all(ORIGINAL.as_bytes())
-            .map_err(|source| Error::Write {
-                path: "<stdout>".into(),
-                source,
-            });
+        return out.write_all(ORIGINAL.as_bytes()).map_err(Error::stdout);
     }
     super::list_output::emit(HEADER, &default_block(), output, out, report)
 }

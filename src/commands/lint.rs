@@ -16,10 +16,7 @@ pub fn run(
     report: &Reporter,
 ) -> Result<u8, Error> {
     let findings = lint_dir(dir)?;
-    let write = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
+    let write = Error::stdout;
     if json {
         serde_json::to_writer_pretty(&mut *out, &findings).map_err(|e| write(e.into()))?;
         writeln!(out).map_err(write)?;

@@ -39,16 +39,9 @@ pub fn emit(
     let Some(path) = output else {
         return out
             .write_all(new_file(header, lines).as_bytes())
-            .map_err(|source| Error::Write {
-                path: "<stdout>".into(),
-                source,
-            });
+            .map_err(Error::stdout);
     };
-    let old = match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::read(path, e)),
-    };
+    let old = crate::error::read_optional(path)?;
     let new = match &old {
         None => new_file(header, lines),
         Some(bytes) => {

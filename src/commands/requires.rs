@@ -88,10 +88,7 @@ pub fn run(
     match &opts.output {
         None => {
             for l in &lines {
-                writeln!(out, "{l}").map_err(|source| Error::Write {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+                writeln!(out, "{l}").map_err(Error::stdout)?;
             }
             Ok(())
         }

@@ -75,15 +75,12 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, _report: &Reporter) -> Re
             |n| n.to_string_lossy().into_owned(),
         );
         files.push(Generated {
-            old: std::fs::read(&inputs.snapshot).ok(),
+            old: crate::error::read_optional(&inputs.snapshot)?,
             name,
             new: snapshot.to_xml().into_bytes(),
         });
     }
-    let write_out = |e: std::io::Error| Error::Write {
-        path: "<stdout>".into(),
-        source: e,
-    };
+    let write_out = Error::stdout;
     for f in files.iter().filter(|f| f.changed()) {
         let diff = crate::diff::unified(&f.name, f.old.as_deref().unwrap_or(b""), &f.new);
         out.write_all(diff.as_bytes()).map_err(write_out)?;

@@ -76,10 +76,7 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
             deps: analysis.deps,
         });
     }
-    write_deps(&results, opts.format, out).map_err(|e| Error::Write {
-        path: PathBuf::from("<stdout>"),
-        source: e,
-    })
+    write_deps(&results, opts.format, out).map_err(Error::stdout)
 }
 
 fn write_deps(
@@ -150,10 +147,7 @@ pub fn reprint(path: &Path, out: &mut dyn Write) -> Result<(), Error> {
     let file = rpmspec::parse(&bytes);
     out.write_all(&file.reprint())
         .and_then(|_| out.flush())
-        .map_err(|e| Error::Write {
-            path: PathBuf::from("<stdout>"),
-            source: e,
-        })
+        .map_err(Error::stdout)
 }
 
 /// What `spec edit` was asked to do.
@@ -233,10 +227,7 @@ pub fn edit(opts: &EditOptions, out: &mut dyn Write, report: &Reporter) -> Resul
     let changed = text != original;
     if opts.diff && changed {
         out.write_all(crate::diff::unified(&name, &original, &text).as_bytes())
-            .map_err(|source| Error::Write {
-                path: "<stdout>".into(),
-                source,
-            })?;
+            .map_err(Error::stdout)?;
     }
     if opts.check {
         return Ok(u8::from(changed));

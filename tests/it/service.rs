@@ -416,3 +416,18 @@ fn define_decides_the_packages_conditions_as_on_the_target() {
         "and the %if 0%{{?suse_version}} Requires count"
     );
 }
+
+/// An unreadable snapshot is an error naming it, not a missing one that an
+/// online run would silently replace.
+#[test]
+fn unreadable_snapshot_is_an_error_not_absent() {
+    let p = Package::new();
+    std::fs::create_dir(p.pkg().join(SNAPSHOT)).unwrap();
+    let run = p.service(&[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(
+        run.stderr,
+        "venvjail: cannot read ./venvjail.snapshot.xml: is a directory\n"
+    );
+    assert!(p.outdir_files().is_empty());
+}
