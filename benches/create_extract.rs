@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use venvjail::create::extract::{ConflictPolicy, Extractor, Stats};
-use venvjail::create::{read_package, PackageError};
+use venvjail::create::pipeline::extract_package;
 
 const ROUNDS: usize = 3;
 const RSS_RUNS: usize = 3;
@@ -25,23 +25,8 @@ const CPIO: &str = "rpm2cpio \"$1\" | cpio --extract --unconditional \
 /// Extracts one package into `dest` (which must exist) as `create` does.
 fn extract(package: &Path, dest: &Path) -> Result<Stats, String> {
     let mut x = Extractor::new(dest, ConflictPolicy::Warn).map_err(|e| e.to_string())?;
-    let mut failure = None;
-    let read = read_package(package, &mut |info, entry| {
-        let path = entry.path.clone();
-        x.extract(&info.name, entry).map_err(|e| {
-            let reason = e.to_string();
-            failure = Some(reason.clone());
-            PackageError::Corrupt {
-                package: info.name.clone(),
-                entry: path,
-                reason,
-            }
-        })
-    });
-    if let Some(f) = failure {
-        return Err(f);
-    }
-    read.map_err(|e| e.to_string())?;
+    let name = package.file_name().unwrap().to_string_lossy();
+    extract_package(package, &name, &mut x).map_err(|e| e.to_string())?;
     x.finish().map_err(|e| e.to_string())?;
     Ok(x.stats)
 }

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
-use super::package::{read_info, read_package, PackageInfo};
+use super::package::{read_info, PackageInfo};
+use super::pipeline::extract_package;
 use super::{records, venv};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
@@ -123,19 +124,8 @@ pub fn create(
     let total = selected.len();
     for (n, (file_name, path, info)) in selected.iter().enumerate() {
         progress(n + 1, total, file_name);
-        let mut failure = None;
-        read_package(path, &mut |_, entry| {
-            if failure.is_none() {
-                if let Err(e) = extractor.extract(&info.name, entry) {
-                    failure = Some(e);
-                }
-            }
-            Ok(())
-        })
-        .map_err(|e| Error::Invalid(e.to_string()))?;
-        if let Some(e) = failure {
-            return Err(Error::Invalid(e.to_string()));
-        }
+        extract_package(path, &info.name, &mut extractor)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         out.included.push(file_name.clone());
     }
     out.removed = remove_files(&opts.dest, &opts.remove)?;

@@ -1,32 +1,39 @@
 //! The cpio "newc" archives in RPM payloads (`070701`, `070702`), read one
-//! entry at a time.
+//! entry at a time, with rpm's stripped entries (`07070X`, see
+//! [`super::stripped`]) among them when the header lists the files.
 
 use std::io::Read;
 
 use super::entry::{Entry, EntryKind, PackageError};
+use super::rpm::HeaderFile;
+use super::stripped::StrippedEntries;
 
 const TRAILER: &str = "TRAILER!!!";
 /// Longest name accepted (PATH_MAX).
-const MAX_NAME: u64 = 4096;
+pub(super) const MAX_NAME: u64 = 4096;
 
-const S_IFMT: u32 = 0o170000;
-const S_IFREG: u32 = 0o100000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFCHR: u32 = 0o020000;
-const S_IFBLK: u32 = 0o060000;
-const S_IFIFO: u32 = 0o010000;
+pub(super) const S_IFMT: u32 = 0o170000;
+pub(super) const S_IFREG: u32 = 0o100000;
+pub(super) const S_IFDIR: u32 = 0o040000;
+pub(super) const S_IFLNK: u32 = 0o120000;
+pub(super) const S_IFCHR: u32 = 0o020000;
+pub(super) const S_IFBLK: u32 = 0o060000;
+pub(super) const S_IFIFO: u32 = 0o010000;
 
 /// Calls `visit` for each entry of the newc archive in `r`, in order.
 ///
 /// Hard links: newc stores the data once, with the last of the entries
 /// sharing an inode; earlier ones (size 0) are reported as hard links to
 /// that last path, after it, so a consumer can create the file first.
+/// `files` is the header's file list, which stripped entries refer to
+/// (empty when the package has none).
 pub fn for_each_entry(
     package: &str,
     r: &mut dyn Read,
+    files: &[HeaderFile],
     visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
 ) -> Result<(), PackageError> {
+    let mut stripped = StrippedEntries::new(files);
     let mut pending_links: Vec<(u64, String, u32, i64)> = Vec::new();
     let mut offset: u64 = 0;
     let mut last = String::from("the start of the payload");
@@ -37,22 +44,29 @@ pub fn for_each_entry(
             reason,
         };
         let mut head = [0u8; 110];
-        read_all(r, &mut head).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
-        offset += 110;
+        read_all(r, &mut head[..6]).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
+        offset += 6;
         let magic = &head[..6];
         if magic == b"07070X" {
-            return Err(PackageError::Unsupported {
-                package: package.to_owned(),
-                what: "payload format",
-                value: "rpm's large-file cpio (07070X)".into(),
-            });
+            if files.is_empty() {
+                return Err(PackageError::Unsupported {
+                    package: package.to_owned(),
+                    what: "payload format",
+                    value: "rpm's large-file cpio (07070X) without a file list in the header"
+                        .into(),
+                });
+            }
+            last = stripped.entry(package, r, &mut offset, visit)?;
+            continue;
         }
         if magic != b"070701" && magic != b"070702" {
             return Err(corrupt(
-                format!("no cpio newc magic at byte {}", offset - 110),
+                format!("no cpio newc magic at byte {}", offset - 6),
                 &format!("the entry after {last}"),
             ));
         }
+        read_all(r, &mut head[6..]).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
+        offset += 104;
         let field = |i: usize| -> Result<u64, PackageError> {
             let text = std::str::from_utf8(&head[6 + i * 8..14 + i * 8]).unwrap_or("");
             u64::from_str_radix(text, 16).map_err(|_| {
@@ -82,6 +96,7 @@ pub fn for_each_entry(
         name.pop(); // the NUL
         let path = String::from_utf8_lossy(&name).into_owned();
         if path == TRAILER {
+            stripped.finish(visit)?;
             // Groups whose names all came without data: empty files.
             while let Some(&(ino, ..)) = pending_links.first() {
                 emit_empty_group(&mut pending_links, ino, visit)?;
@@ -208,18 +223,18 @@ fn emit_empty_group(
     Ok(())
 }
 
-fn pad4(offset: u64) -> u64 {
+pub(super) fn pad4(offset: u64) -> u64 {
     (4 - offset % 4) % 4
 }
 
-fn read_all(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), String> {
+pub(super) fn read_all(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), String> {
     r.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "the payload ends here".to_owned(),
         _ => e.to_string(),
     })
 }
 
-fn skip(r: &mut dyn Read, n: u64) -> Result<(), String> {
+pub(super) fn skip(r: &mut dyn Read, n: u64) -> Result<(), String> {
     let copied = std::io::copy(&mut r.take(n), &mut std::io::sink()).map_err(|e| e.to_string())?;
     if copied == n {
         Ok(())

@@ -119,6 +119,8 @@ pub struct Extractor {
     /// entries share their parents, so this saves a stat per component.
     /// Cleared whenever a symlink is created, which could change a resolution.
     resolved: HashMap<Vec<String>, PathBuf>,
+    /// The copy buffer, kept between files.
+    buf: Vec<u8>,
     /// Warnings, in order (each names the path and the package).
     pub warnings: Vec<String>,
     /// Conflicts found.
@@ -136,6 +138,7 @@ impl Extractor {
             owners: HashMap::new(),
             dirs: HashMap::new(),
             resolved: HashMap::new(),
+            buf: vec![0u8; super::pipeline::CHUNK],
             warnings: Vec::new(),
             conflicts: Vec::new(),
             stats: Stats::default(),
@@ -167,54 +170,50 @@ impl Extractor {
             }
         };
         let target = parent.join(name);
-        let existing = std::fs::symlink_metadata(&target).ok();
         match entry.kind {
             EntryKind::Directory => {
-                let is_dir = match &existing {
-                    Some(m) if m.is_dir() => true,
-                    Some(m) if m.file_type().is_symlink() => {
-                        // `usr/lib64 -> ../lib`: kept when it stays inside DEST.
-                        let resolved = self.resolve_dirs(package, &entry.path, &rel, false)?;
-                        self.dirs
-                            .entry(resolved)
-                            .or_insert((entry.mode, entry.mtime));
-                        return Ok(());
+                // Created first and looked at only when something is
+                // there: one system call for the common case.
+                match std::fs::create_dir(&target) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let m = std::fs::symlink_metadata(&target).map_err(io)?;
+                        if m.file_type().is_symlink() {
+                            // `usr/lib64 -> ../lib`: kept when it stays inside DEST.
+                            let resolved = self.resolve_dirs(package, &entry.path, &rel, false)?;
+                            self.dirs
+                                .entry(resolved)
+                                .or_insert((entry.mode, entry.mtime));
+                            return Ok(());
+                        }
+                        if !m.is_dir() {
+                            std::fs::remove_file(&target).map_err(io)?;
+                            std::fs::create_dir(&target).map_err(io)?;
+                        }
                     }
-                    Some(_) => {
-                        std::fs::remove_file(&target).map_err(io)?;
-                        false
-                    }
-                    None => false,
-                };
-                if !is_dir {
-                    std::fs::create_dir(&target).map_err(io)?;
+                    Err(e) => return Err(io(e)),
                 }
                 self.dirs.insert(target, (entry.mode, entry.mtime));
             }
             EntryKind::File { .. } => {
-                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
-                let mut file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&target)
-                    .map_err(io)?;
+                let mut file = create_file(&target).map_err(io)?;
                 // CRC-32 and length tell differing content apart for the
                 // conflict report, at memory speed (SipHash cost a third of
                 // the extraction time).
                 let mut crc = flate2::Crc::new();
-                let mut buf = vec![0u8; 1 << 16];
-                loop {
-                    let n = entry.data.read(&mut buf).map_err(|e| ExtractError::Io {
-                        package: package.to_owned(),
-                        entry: entry.path.clone(),
-                        reason: format!("corrupt or truncated payload: {e}"),
-                    })?;
-                    if n == 0 {
-                        break;
+                let mut buf = std::mem::take(&mut self.buf);
+                let copied = copy(entry.data, &mut file, &mut buf, &mut crc);
+                self.buf = buf;
+                match copied {
+                    Ok(n) => self.stats.bytes += n,
+                    Err(Copy::Read(e)) => {
+                        return Err(ExtractError::Io {
+                            package: package.to_owned(),
+                            entry: entry.path.clone(),
+                            reason: format!("corrupt or truncated payload: {e}"),
+                        })
                     }
-                    crc.update(&buf[..n]);
-                    file.write_all(&buf[..n]).map_err(io)?;
-                    self.stats.bytes += n as u64;
+                    Err(Copy::Write(e)) => return Err(io(e)),
                 }
                 let mode = self.file_mode(package, &shown, entry.mode);
                 file.set_permissions(std::fs::Permissions::from_mode(mode))
@@ -228,8 +227,7 @@ impl Extractor {
                 )?;
             }
             EntryKind::Symlink { target: link } => {
-                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
-                std::os::unix::fs::symlink(&link, &target).map_err(io)?;
+                replacing(&target, |t| std::os::unix::fs::symlink(&link, t)).map_err(io)?;
                 self.resolved.clear();
                 let mut hasher = std::hash::DefaultHasher::new();
                 hasher.write(link.as_bytes());
@@ -254,8 +252,7 @@ impl Extractor {
                     Ok(m) if m.is_file() => {}
                     _ => return Err(bad()),
                 }
-                remove_non_dir(&target, existing.as_ref()).map_err(io)?;
-                std::fs::hard_link(&source, &target).map_err(io)?;
+                replacing(&target, |t| std::fs::hard_link(&source, t)).map_err(io)?;
                 self.stats.files += 1;
                 let hash = self.owners.get(&to_rel.join("/")).map_or(0, |(_, h)| *h);
                 self.own(package, &shown, hash)?;
@@ -417,15 +414,84 @@ pub fn normalise(stored: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-fn remove_non_dir(path: &Path, meta: Option<&std::fs::Metadata>) -> std::io::Result<()> {
-    match meta {
-        Some(m) if m.is_dir() => Err(std::io::Error::other(format!(
-            "{} is a directory",
-            path.display()
-        ))),
-        Some(_) => std::fs::remove_file(path),
-        None => Ok(()),
+/// Runs `make` on `path`; when something is already there, removes it
+/// (unless it is a directory) and runs `make` again. Trying first saves a
+/// `stat` per entry on a fresh tree.
+fn replacing<T>(path: &Path, make: impl Fn(&Path) -> std::io::Result<T>) -> std::io::Result<T> {
+    match make(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if std::fs::symlink_metadata(path)?.is_dir() {
+                return Err(std::io::Error::other(format!(
+                    "{} is a directory",
+                    path.display()
+                )));
+            }
+            std::fs::remove_file(path)?;
+            make(path)
+        }
+        result => result,
     }
+}
+
+/// A new file at `path`, replacing a file or symlink there (never writing
+/// through it, as `cpio --unconditional`).
+fn create_file(path: &Path) -> std::io::Result<std::fs::File> {
+    replacing(path, |p| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(p)
+    })
+}
+
+/// Where copying failed.
+enum Copy {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// What a hole reads as (compared with `memcmp`, fast in any build).
+static ZEROS: [u8; super::pipeline::CHUNK] = [0; super::pipeline::CHUNK];
+
+/// Copies `data` to `file` through `buf`, updating `crc`; returns the bytes.
+///
+/// A whole buffer of zeros becomes a hole (a seek) instead of a write, as
+/// `cpio --sparse` and `tar -S` do: the content reads the same, and a
+/// 4 GiB file of zeros (rpm's large-file packages) costs neither the
+/// writes nor the disk. Text and code rarely hold 128 KiB of zeros, and
+/// the check stops at the first non-zero byte.
+fn copy(
+    data: &mut dyn std::io::Read,
+    file: &mut std::fs::File,
+    buf: &mut [u8],
+    crc: &mut flate2::Crc,
+) -> Result<u64, Copy> {
+    use std::io::{Seek, SeekFrom};
+    let mut total = 0u64;
+    let mut holes = false;
+    loop {
+        let n = match data.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Copy::Read(e)),
+        };
+        let chunk = &buf[..n];
+        crc.update(chunk);
+        if n == buf.len() && ZEROS.get(..n) == Some(chunk) {
+            file.seek(SeekFrom::Current(n as i64))
+                .map_err(Copy::Write)?;
+            holes = true;
+        } else {
+            file.write_all(chunk).map_err(Copy::Write)?;
+        }
+        total += n as u64;
+    }
+    if holes {
+        // A hole at the end is only a seek: the length makes it real.
+        file.set_len(total).map_err(Copy::Write)?;
+    }
+    Ok(total)
 }
 
 fn time(mtime: i64) -> SystemTime {

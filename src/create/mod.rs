@@ -9,8 +9,10 @@ pub mod entry;
 pub mod extract;
 pub mod package;
 pub mod payload;
+pub mod pipeline;
 pub mod records;
 pub mod rpm;
+pub mod stripped;
 pub mod venv;
 
 pub use entry::{Entry, EntryKind, PackageError};

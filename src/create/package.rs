@@ -107,6 +107,6 @@ pub fn read_package(
     let h = rpm::read_headers(&name, &mut r)?;
     let info = rpm_info(&h);
     let mut payload = rpm::payload(&name, &h, r)?;
-    cpio::for_each_entry(&name, &mut payload, &mut |e| visit(&info, e))?;
+    cpio::for_each_entry(&name, &mut payload, &h.files, &mut |e| visit(&info, e))?;
     Ok(info)
 }

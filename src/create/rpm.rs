@@ -21,8 +21,23 @@ const TAG_SOURCERPM: u32 = 1044;
 const TAG_DISTURL: u32 = 1123;
 const TAG_PAYLOADFORMAT: u32 = 1124;
 const TAG_PAYLOADCOMPRESSOR: u32 = 1125;
+const TAG_FILEMODES: u32 = 1030;
+const TAG_FILEMTIMES: u32 = 1034;
+const TAG_FILELINKTOS: u32 = 1036;
+const TAG_FILEFLAGS: u32 = 1037;
+const TAG_FILEDEVICES: u32 = 1095;
+const TAG_FILEINODES: u32 = 1096;
+const TAG_DIRINDEXES: u32 = 1116;
+const TAG_BASENAMES: u32 = 1117;
+const TAG_DIRNAMES: u32 = 1118;
+const TAG_LONGFILESIZES: u32 = 5008;
+/// `RPMFILE_GHOST`: listed in the header, never in the payload.
+const FILE_GHOST: u32 = 1 << 6;
+
+const TYPE_INT16: u32 = 3;
 
 const TYPE_INT32: u32 = 4;
+const TYPE_INT64: u32 = 5;
 const TYPE_STRING: u32 = 6;
 const TYPE_STRING_ARRAY: u32 = 8;
 const TYPE_I18NSTRING: u32 = 9;
@@ -48,6 +63,30 @@ pub struct RpmInfo {
     pub payload_format: String,
     /// `PAYLOADCOMPRESSOR`; empty when absent (the payload's magic decides).
     pub payload_compressor: String,
+    /// The header's file list, read only when the package has
+    /// `LONGFILESIZES`: rpm (≥ 4.12) then writes the payload as "stripped"
+    /// cpio (`07070X`), whose entries carry nothing but an index into it.
+    pub files: Vec<HeaderFile>,
+}
+
+/// One file as the main header describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderFile {
+    /// The absolute path (`DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`).
+    pub path: String,
+    /// Type and permission bits (`FILEMODES`).
+    pub mode: u32,
+    /// Size in bytes (`LONGFILESIZES`).
+    pub size: u64,
+    /// Modification time (`FILEMTIMES`).
+    pub mtime: i64,
+    /// Symlink target (`FILELINKTOS`), empty for other files.
+    pub link_to: String,
+    /// Device and inode (`FILEDEVICES`, `FILEINODES`): equal pairs of
+    /// regular files are hard links.
+    pub dev_ino: (u32, u32),
+    /// A `%ghost` file (not in the payload).
+    pub ghost: bool,
 }
 
 /// Reads the lead and both headers from `r`, leaving it at the payload.
@@ -78,7 +117,52 @@ pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, Package
         is_source: main.string(TAG_SOURCERPM).is_none(),
         payload_format: string(TAG_PAYLOADFORMAT).unwrap_or_else(|| "cpio".into()),
         payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_default(),
+        files: if main.find(TAG_LONGFILESIZES).is_some() {
+            header_files(&main).ok_or_else(|| PackageError::Corrupt {
+                package: package.to_owned(),
+                entry: "main header".into(),
+                reason: "its file list is inconsistent".into(),
+            })?
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// The file list of a header with `LONGFILESIZES`; `None` when the arrays
+/// disagree in length or point outside each other.
+fn header_files(h: &Header) -> Option<Vec<HeaderFile>> {
+    let sizes = h.ints(TAG_LONGFILESIZES, TYPE_INT64)?;
+    let n = sizes.len();
+    let exactly = |v: Option<Vec<u64>>| v.filter(|v| v.len() == n);
+    let modes = exactly(h.ints(TAG_FILEMODES, TYPE_INT16))?;
+    let mtimes = exactly(h.ints(TAG_FILEMTIMES, TYPE_INT32))?;
+    let dir_indexes = exactly(h.ints(TAG_DIRINDEXES, TYPE_INT32))?;
+    let basenames = h.strings(TAG_BASENAMES).filter(|v| v.len() == n)?;
+    let dirnames = h.strings(TAG_DIRNAMES)?;
+    let link_tos = h.strings(TAG_FILELINKTOS).filter(|v| v.len() == n);
+    let devices = exactly(h.ints(TAG_FILEDEVICES, TYPE_INT32));
+    let inodes = exactly(h.ints(TAG_FILEINODES, TYPE_INT32));
+    let flags = exactly(h.ints(TAG_FILEFLAGS, TYPE_INT32));
+    let mut files = Vec::with_capacity(n);
+    for i in 0..n {
+        let dir = dirnames.get(usize::try_from(dir_indexes[i]).ok()?)?;
+        files.push(HeaderFile {
+            path: format!("{dir}{}", basenames[i]),
+            mode: modes[i] as u32,
+            size: sizes[i],
+            mtime: mtimes[i] as i64,
+            link_to: link_tos.as_ref().map_or_else(String::new, |l| l[i].clone()),
+            dev_ino: (
+                devices.as_ref().map_or(0, |d| d[i] as u32),
+                inodes.as_ref().map_or(0, |d| d[i] as u32),
+            ),
+            ghost: flags
+                .as_ref()
+                .is_some_and(|f| f[i] as u32 & FILE_GHOST != 0),
+        });
+    }
+    Some(files)
 }
 
 /// Opens the payload of an RPM positioned after its headers: the
@@ -160,6 +244,43 @@ impl Header {
         let rest = self.data.get(start..)?;
         let end = rest.iter().position(|&b| b == 0)?;
         Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+    }
+
+    /// An integer array of `kind` (int16, int32 or int64), widened.
+    fn ints(&self, tag: u32, kind: u32) -> Option<Vec<u64>> {
+        let e = self.find(tag)?;
+        let width: usize = match (e.kind, kind) {
+            (TYPE_INT16, TYPE_INT16) => 2,
+            (TYPE_INT32, TYPE_INT32) => 4,
+            (TYPE_INT64, TYPE_INT64) => 8,
+            _ => return None,
+        };
+        let start = e.offset as usize;
+        let bytes = self
+            .data
+            .get(start..start.checked_add(width.checked_mul(e.count as usize)?)?)?;
+        Some(
+            bytes
+                .chunks_exact(width)
+                .map(|c| c.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+                .collect(),
+        )
+    }
+
+    /// A string array.
+    fn strings(&self, tag: u32) -> Option<Vec<String>> {
+        let e = self.find(tag)?;
+        if e.kind != TYPE_STRING_ARRAY {
+            return None;
+        }
+        let mut rest = self.data.get(e.offset as usize..)?;
+        let mut out = Vec::with_capacity((e.count as usize).min(rest.len()));
+        for _ in 0..e.count {
+            let end = rest.iter().position(|&b| b == 0)?;
+            out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+            rest = &rest[end + 1..];
+        }
+        Some(out)
     }
 
     fn int32(&self, tag: u32) -> Option<u32> {

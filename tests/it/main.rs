@@ -13,6 +13,7 @@ mod exclude;
 mod fake_obs;
 mod fake_obs_selftest;
 mod grammar;
+mod large_file;
 mod lint;
 mod malicious;
 mod obs_commands;

@@ -41,14 +41,14 @@ fn require_oracle() -> bool {
     std::env::var("VENVJAIL_REQUIRE_ORACLE").is_ok_and(|v| v == "1")
 }
 
-fn on_path(exe: &str) -> bool {
+pub(crate) fn on_path(exe: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(exe).is_file()))
 }
 
 /// True when every tool is on PATH; otherwise prints why the test is skipped
 /// (or panics under `VENVJAIL_REQUIRE_ORACLE=1`).
-fn have_tools(test: &str, tools: &[&str]) -> bool {
+pub(crate) fn have_tools(test: &str, tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
     if missing.is_empty() {
         return true;
@@ -59,7 +59,7 @@ fn have_tools(test: &str, tools: &[&str]) -> bool {
     false
 }
 
-fn run(cmd: &mut Command) -> String {
+pub(crate) fn run(cmd: &mut Command) -> String {
     let out = cmd
         .stdin(Stdio::null())
         .output()
