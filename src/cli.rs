@@ -332,6 +332,21 @@ pub struct CreateArgs {
     /// Python version of the venv (runs pythonX.Y; default: python3).
     #[arg(short, long, value_name = "X.Y")]
     pub python_version: Option<String>,
+    /// Where the venv will live is RELOCATE/DEST_DIR: `-l /usr/lib venv-salt-minion`
+    /// relocates to /usr/lib/venv-salt-minion (an absolute DEST_DIR is used as is).
+    #[arg(
+        short = 'l',
+        long,
+        value_name = "RELOCATE",
+        default_value = "/opt/venv"
+    )]
+    pub relocate: PathBuf,
+    /// Keep the shebang of these files (globs on DEST_DIR/relative/path, `*` crosses `/`).
+    #[arg(long, value_name = "GLOB", num_args = 1..)]
+    pub no_relocate_shebang_list: Vec<String>,
+    /// Also fix absolute and broken links in this directory (relative to DEST_DIR; repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub fix_links: Vec<PathBuf>,
     /// Directory with the packages.
     #[arg(short, long, value_name = "DIR", default_value = "/.build.binaries")]
     pub repo: PathBuf,

@@ -192,6 +192,10 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 },
                 force: args.force,
                 skip_bad: args.skip_bad,
+                target: venvjail::create::relocate::final_location(&args.relocate, &args.dest_dir),
+                no_relocate_shebang: args.no_relocate_shebang_list,
+                fix_links: args.fix_links,
+                python_version: args.python_version,
                 dest: args.dest_dir,
             };
             code = commands::create::run(&opts, &mut out, report)?;

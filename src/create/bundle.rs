@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
 use super::package::{read_info, PackageInfo};
 use super::pipeline::extract_package;
+use super::relocate::{self, Relocation};
 use super::{records, venv};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
@@ -47,6 +48,14 @@ pub struct CreateOptions {
     pub force: bool,
     /// Skip (with a warning) files that are not packages.
     pub skip_bad: bool,
+    /// Where the venv will live (R, DESIGN §6.6).
+    pub target: PathBuf,
+    /// Globs of files whose shebang stays (`--no-relocate-shebang-list`).
+    pub no_relocate_shebang: Vec<String>,
+    /// More directories whose links are fixed (`--fix-links`).
+    pub fix_links: Vec<PathBuf>,
+    /// `-p X.Y`, when given (else read from the venv's `pyvenv.cfg`).
+    pub python_version: Option<String>,
 }
 
 /// What a run did.
@@ -64,6 +73,8 @@ pub struct Outcome {
     pub conflicts: Vec<Conflict>,
     /// Warnings, in order.
     pub warnings: Vec<String>,
+    /// What relocation changed.
+    pub relocation: relocate::Report,
 }
 
 impl Outcome {
@@ -115,12 +126,14 @@ pub fn create(
     }
     selected.sort_by(|a, b| (&a.2.name, &a.0).cmp(&(&b.2.name, &b.0)));
 
-    venv::make_venv(&opts.python, &opts.dest, opts.system_site_packages)?;
-    let mut extractor =
-        Extractor::new(&opts.dest, opts.conflicts).map_err(|source| Error::Write {
-            path: opts.dest.clone(),
-            source,
-        })?;
+    // venv writes the absolute DEST into its files; relocation looks for
+    // exactly that spelling.
+    let dest = absolute(&opts.dest)?;
+    venv::make_venv(&opts.python, &dest, opts.system_site_packages)?;
+    let mut extractor = Extractor::new(&dest, opts.conflicts).map_err(|source| Error::Write {
+        path: dest.clone(),
+        source,
+    })?;
     let total = selected.len();
     for (n, (file_name, path, info)) in selected.iter().enumerate() {
         progress(n + 1, total, file_name);
@@ -128,14 +141,27 @@ pub fn create(
             .map_err(|e| Error::Invalid(e.to_string()))?;
         out.included.push(file_name.clone());
     }
-    out.removed = remove_files(&opts.dest, &opts.remove)?;
+    out.removed = remove_files(&dest, &opts.remove)?;
     extractor.finish().map_err(|source| Error::Write {
-        path: opts.dest.clone(),
+        path: dest.clone(),
         source,
     })?;
+    let relocation = Relocation {
+        python_version: match &opts.python_version {
+            Some(v) => v.clone(),
+            None => venv::python_version(&dest)?,
+        },
+        dest: dest.clone(),
+        dest_arg: opts.dest.clone(),
+        target: opts.target.clone(),
+        no_relocate_shebang: opts.no_relocate_shebang.clone(),
+        fix_links: opts.fix_links.clone(),
+    };
+    out.relocation = relocate::relocate(&relocation).map_err(|e| Error::Invalid(e.to_string()))?;
     out.stats = extractor.stats;
     out.conflicts = std::mem::take(&mut extractor.conflicts);
     out.warnings.append(&mut extractor.warnings);
+    out.warnings.append(&mut out.relocation.warnings);
     for c in &out.conflicts {
         out.warnings.push(format!(
             "{}: shipped by {} and {} with different content; {} wins",
@@ -143,11 +169,28 @@ pub fn create(
         ));
     }
     let log = records::packages_log(&out.included, &out.excluded, &out.removed);
-    crate::atomic_write::replace_file(&opts.dest.join("packages.log"), log.as_bytes())?;
+    crate::atomic_write::replace_file(&dest.join("packages.log"), log.as_bytes())?;
     if let Some(track) = &opts.track {
         let infos: Vec<(String, PackageInfo)> =
             selected.into_iter().map(|(f, _, i)| (f, i)).collect();
         crate::atomic_write::replace_file(track, records::track_file(&infos).as_bytes())?;
+    }
+    Ok(out)
+}
+
+/// `path` made absolute against the current directory, `.` and `..`
+/// resolved lexically (as Python's `os.path.abspath`, which `venv` uses).
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    let joined = std::path::absolute(path).map_err(|e| Error::read(path, e))?;
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
     }
     Ok(out)
 }

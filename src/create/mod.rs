@@ -11,6 +11,7 @@ pub mod package;
 pub mod payload;
 pub mod pipeline;
 pub mod records;
+pub mod relocate;
 pub mod rpm;
 pub mod stripped;
 pub mod venv;

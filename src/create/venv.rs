@@ -55,3 +55,24 @@ pub fn make_venv(python: &str, dest: &Path, system_site_packages: bool) -> Resul
     }
     Ok(())
 }
+
+/// `X.Y` of the venv's interpreter, from the `version` line of its
+/// `pyvenv.cfg` (`version = 3.11.7`, or `version_info` in older venvs).
+pub fn python_version(dest: &Path) -> Result<String, Error> {
+    let cfg = dest.join("pyvenv.cfg");
+    let text = std::fs::read_to_string(&cfg).map_err(|e| Error::read(&cfg, e))?;
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| matches!(k.trim(), "version" | "version_info"))
+        .find_map(|(_, v)| {
+            let mut parts = v.trim().split('.');
+            let (major, minor) = (parts.next()?, parts.next()?);
+            Some(format!("{major}.{minor}"))
+        })
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: no Python version in it; give -p X.Y",
+                cfg.display()
+            ))
+        })
+}

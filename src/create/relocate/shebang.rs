@@ -1,0 +1,224 @@
+//! Shebangs: every text file whose first line runs Python, executable or
+//! not (as the original), gets `#!R/bin/python` followed by the original
+//! interpreter's flags; nothing else in the file changes.
+//!
+//! Handled forms: `#!/usr/bin/python3 -s`, `#!/usr/bin/env python3 -s`
+//! (also `env -S` and `env VAR=x`), and pip's `#!/bin/sh` + `'''exec'
+//! "/path/python" "$0" "$@"` form for long paths, where only the `exec`
+//! line changes. Skipped: files matching `--no-relocate-shebang-list`
+//! (globs on `DEST_DIR/relative/path`, `*` crossing `/` as with fnmatch),
+//! binary files (a NUL byte in the first 8 KiB), and interpreters that are
+//! not Python (`pythonX.Y`, `python3`, `python`).
+
+use std::io::Read;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::tree::{self, Kind};
+use super::{rewrite, RelocateError, Relocation, Report};
+
+/// How much of a file is looked at to tell text from binary.
+const HEAD: usize = 8 << 10;
+
+/// Rewrites the shebangs under DEST; returns how many files changed.
+pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {
+    let skip = globs(&r.no_relocate_shebang)?;
+    let python = format!("{}/bin/python", r.target.display());
+    let mut changed = 0;
+    for node in tree::walk(&r.dest, &r.dest)? {
+        if node.kind != Kind::File {
+            continue;
+        }
+        let as_given = r.dest_arg.join(&node.rel);
+        if skip.is_match(&as_given) {
+            continue;
+        }
+        let path = r.dest.join(&node.rel);
+        let mut file = std::fs::File::open(&path).map_err(|e| RelocateError::io(&path, &e))?;
+        let mut magic = [0u8; 2];
+        if file.read_exact(&mut magic).is_err() || &magic != b"#!" {
+            continue;
+        }
+        let mut data = magic.to_vec();
+        file.read_to_end(&mut data)
+            .map_err(|e| RelocateError::io(&path, &e))?;
+        if data[..data.len().min(HEAD)].contains(&0) {
+            continue;
+        }
+        if let Some(new) = relocated(&data, &python) {
+            rewrite(&path, &new, None)?;
+            report
+                .changed
+                .insert(node.rel.to_string_lossy().into_owned());
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// The globs of `--no-relocate-shebang-list`.
+fn globs(patterns: &[String]) -> Result<GlobSet, RelocateError> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| RelocateError::BadGlob {
+            pattern: p.clone(),
+            reason: e.kind().to_string(),
+        })?);
+    }
+    b.build().map_err(|e| RelocateError::BadGlob {
+        pattern: patterns.join(" "),
+        reason: e.to_string(),
+    })
+}
+
+/// `data` with its Python shebang pointing at `python`, or `None` when it
+/// has none.
+pub fn relocated(data: &[u8], python: &str) -> Option<Vec<u8>> {
+    let (first, rest) = split_line(data);
+    let line = std::str::from_utf8(first).ok()?;
+    if let Some(flags) = python_flags(line) {
+        let mut out = format!("#!{python}{flags}").into_bytes();
+        out.extend_from_slice(rest);
+        return Some(out);
+    }
+    // pip's form for paths a kernel cannot take in a shebang.
+    if line.trim_end() != "#!/bin/sh" {
+        return None;
+    }
+    let (second, after) = split_line(rest.strip_prefix(b"\n")?);
+    let second = std::str::from_utf8(second).ok()?;
+    let exec = second.strip_prefix("'''exec' ")?;
+    let (interpreter, tail) = match exec.chars().next()? {
+        q @ ('"' | '\'') => {
+            let inner = &exec[1..];
+            let end = inner.find(q)?;
+            (&inner[..end], &inner[end + 1..])
+        }
+        _ => first_word(exec)?,
+    };
+    if !is_python(interpreter) {
+        return None;
+    }
+    let quoted = if python.contains([' ', '"', '\'', '$', '`', '\\']) {
+        format!("'{}'", python.replace('\'', "'\\''"))
+    } else {
+        format!("\"{python}\"")
+    };
+    let mut out = first.to_vec();
+    out.extend_from_slice(format!("\n'''exec' {quoted}{tail}").as_bytes());
+    out.extend_from_slice(after);
+    Some(out)
+}
+
+/// The first line without its `\n` (a `\r` stays in it), and the rest
+/// starting at the `\n`.
+fn split_line(data: &[u8]) -> (&[u8], &[u8]) {
+    match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (&data[..i], &data[i..]),
+        None => (data, &[]),
+    }
+}
+
+/// For a Python shebang line, what follows the interpreter (its flags with
+/// their spacing, and a `\r` if the line had one).
+fn python_flags(line: &str) -> Option<&str> {
+    let body = line.strip_prefix("#!")?;
+    let (interpreter, mut rest) = first_word(body)?;
+    if interpreter.rsplit('/').next() == Some("env") {
+        // env [-S] [-i] [NAME=VALUE]... python [flags]
+        loop {
+            let (word, tail) = first_word(rest)?;
+            if word == "-S" || word == "-i" || word == "-" || word.contains('=') {
+                rest = tail;
+                continue;
+            }
+            if !is_python(word) {
+                return None;
+            }
+            return Some(tail);
+        }
+    }
+    is_python(interpreter).then_some(rest)
+}
+
+/// The first whitespace-separated word of `s` and what follows it.
+fn first_word(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start_matches([' ', '\t']);
+    let end = s.find([' ', '\t', '\r']).unwrap_or(s.len());
+    (end > 0).then(|| (&s[..end], &s[end..]))
+}
+
+/// `python`, `python3`, `python3.11`, … as a path or a name.
+fn is_python(interpreter: &str) -> bool {
+    let name = interpreter.rsplit('/').next().unwrap_or(interpreter);
+    name.strip_prefix("python")
+        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PY: &str = "/opt/venv/venv/bin/python";
+
+    fn run(input: &str) -> Option<String> {
+        relocated(input.as_bytes(), PY).map(|v| String::from_utf8(v).unwrap())
+    }
+
+    #[test]
+    fn shebang_forms() {
+        let cases: [(&str, Option<&str>); 14] = [
+            (
+                "#!/usr/bin/python3\nimport x\n",
+                Some("#!/opt/venv/venv/bin/python\nimport x\n"),
+            ),
+            (
+                "#!/usr/bin/python3 -s\nx\n",
+                Some("#!/opt/venv/venv/bin/python -s\nx\n"),
+            ),
+            (
+                "#! /usr/bin/python3.11 -sE\n",
+                Some("#!/opt/venv/venv/bin/python -sE\n"),
+            ),
+            (
+                "#!/usr/bin/env python3\nx",
+                Some("#!/opt/venv/venv/bin/python\nx"),
+            ),
+            (
+                "#!/usr/bin/env python3 -u\n",
+                Some("#!/opt/venv/venv/bin/python -u\n"),
+            ),
+            (
+                "#!/usr/bin/env -S python3 -s -E\n",
+                Some("#!/opt/venv/venv/bin/python -s -E\n"),
+            ),
+            (
+                "#!/usr/bin/env LANG=C python\n",
+                Some("#!/opt/venv/venv/bin/python\n"),
+            ),
+            (
+                "#!/usr/bin/python3\r\nx\r\n",
+                Some("#!/opt/venv/venv/bin/python\r\nx\r\n"),
+            ),
+            ("#!/usr/bin/python", Some("#!/opt/venv/venv/bin/python")),
+            ("#!/bin/sh\n# python\n", None),
+            ("#!/usr/bin/env bash\npython3 x\n", None),
+            ("#!/usr/bin/perl -w # python\n", None),
+            ("#!/usr/bin/python3-config\n", None),
+            ("# not a shebang python\n", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(run(input).as_deref(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn pips_exec_form_changes_only_the_exec_line() {
+        let input = "#!/bin/sh\n'''exec' \"/home/abuild/rpmbuild/BUILD/a very long path/venv/bin/python3\" \"$0\" \"$@\"\n' '''\n# -*- coding: utf-8 -*-\nimport re\n";
+        assert_eq!(
+            run(input).unwrap(),
+            "#!/bin/sh\n'''exec' \"/opt/venv/venv/bin/python\" \"$0\" \"$@\"\n' '''\n# -*- coding: utf-8 -*-\nimport re\n"
+        );
+        assert_eq!(run("#!/bin/sh\n'''exec' /usr/bin/perl \"$0\"\n"), None);
+    }
+}
