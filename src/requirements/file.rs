@@ -38,6 +38,8 @@ impl std::fmt::Display for Location {
 pub struct Entry {
     /// Where it was written.
     pub location: Location,
+    /// The requirement as written (comment and options removed).
+    pub text: String,
     /// The parsed PEP 508 requirement.
     pub requirement: Requirement,
 }
@@ -99,8 +101,12 @@ pub enum RequirementsError {
         message: String,
     },
     /// `-r`/`-c` files that include each other.
-    #[error("requirements files include each other: {}", chain.join(" -> "))]
+    #[error("{at}: '{line}' makes a loop: {}", chain.join(" -> "))]
     Loop {
+        /// The line that closes the loop.
+        at: Location,
+        /// The line as written.
+        line: String,
         /// The files of the cycle, the first repeated at the end.
         chain: Vec<String>,
     },
@@ -125,7 +131,7 @@ pub fn read(path: &Path) -> Result<RequirementsSet, RequirementsError> {
         file: path.display().to_string(),
         source,
     })?;
-    reader.file(path, &bytes, Role::Requirements)?;
+    reader.file(path, &bytes, Role::Requirements, None)?;
     Ok(set)
 }
 
@@ -138,7 +144,7 @@ pub fn read_text(name: &Path, text: &str) -> Result<RequirementsSet, Requirement
         stack: Vec::new(),
         done: Vec::new(),
     };
-    reader.file(name, text.as_bytes(), Role::Requirements)?;
+    reader.file(name, text.as_bytes(), Role::Requirements, None)?;
     Ok(set)
 }
 
@@ -221,13 +227,31 @@ enum FileOption {
 }
 
 impl Reader<'_> {
-    fn file(&mut self, path: &Path, bytes: &[u8], role: Role) -> Result<(), RequirementsError> {
+    fn file(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        role: Role,
+        included_at: Option<(Location, &str)>,
+    ) -> Result<(), RequirementsError> {
         let display = path.display().to_string();
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
         if let Some(pos) = self.stack.iter().position(|(p, _)| *p == canonical) {
             let mut chain: Vec<String> = self.stack[pos..].iter().map(|(_, n)| n.clone()).collect();
-            chain.push(display);
-            return Err(RequirementsError::Loop { chain });
+            chain.push(display.clone());
+            let (at, line) = included_at.map_or_else(
+                || {
+                    (
+                        Location {
+                            file: display,
+                            line: 1,
+                        },
+                        String::new(),
+                    )
+                },
+                |(at, line)| (at, line.to_owned()),
+            );
+            return Err(RequirementsError::Loop { at, line, chain });
         }
         if self.done.contains(&canonical) {
             return Ok(());
@@ -315,6 +339,7 @@ impl Reader<'_> {
         }
         let entry = Entry {
             location,
+            text: text.to_owned(),
             requirement,
         };
         match role {
@@ -405,7 +430,7 @@ impl Reader<'_> {
                 })
             }
         };
-        self.file(&included, &bytes, included_role)
+        self.file(&included, &bytes, included_role, Some((location, content)))
     }
 }
 

@@ -217,13 +217,9 @@ pub fn resolve(
         let at = &entry.location;
         let name = req.name.to_string();
         if !req.marker.evaluate(&env, &[]) {
-            let marker = req
-                .marker
-                .contents()
-                .map_or_else(String::new, |m| m.to_string());
             res.notes.push(LineMessage {
                 location: at.clone(),
-                message: format!("'{name}' skipped: its marker '{marker}' is false for {target}"),
+                message: format!("'{}' skipped: its marker is false for {target}", entry.text),
             });
             continue;
         }
