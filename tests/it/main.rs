@@ -20,6 +20,7 @@ mod oracle;
 mod osc;
 mod package_props;
 mod packages;
+mod requirements;
 mod roundtrip_props;
 mod rpmspec_oracle;
 mod service;
