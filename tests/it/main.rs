@@ -24,6 +24,7 @@ mod requirements;
 mod roundtrip_props;
 mod rpmspec_oracle;
 mod service;
+mod service_requirements;
 mod spec_cli;
 mod spec_deps_snapshots;
 mod spec_edit;
