@@ -10,7 +10,8 @@
 //! ambiguous and none is listed. Subpackages (`-devel`, `-debuginfo`,
 //! `-debugsource`, `-doc`, `-docs`, `-test`, `-tests`, `-testsuite`) are
 //! never candidates. Markers are evaluated for the target: the flavour's
-//! Python version, CPython, Linux, `platform_machine` = the architecture.
+//! Python version (`python_full_version` from `python3XX-base`'s version
+//! when known), CPython, Linux, `platform_machine` = the architecture.
 //! Extras are not expanded (the repository does not say which packages an
 //! extra pulls in); `-v` notes them.
 //!
@@ -98,6 +99,14 @@ pub fn default_flavour(binaries: &[String]) -> Option<String> {
         .map(|((_, prefix), _)| prefix)
 }
 
+/// The name as the line spells it (`PyYAML` of `PyYAML>=5.1`), for messages.
+fn written_name(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// The Python version of a flavour: `python311` → `3.11`.
 pub fn python_version(flavour: &str) -> Result<String, MappingError> {
     let bad = || MappingError::BadFlavour(flavour.to_owned());
@@ -123,19 +132,31 @@ pub fn pep440_version(rpm_version: &str) -> Option<Version> {
         .ok()
 }
 
-/// The environment markers are evaluated in.
-pub fn environment(flavour: &str, arch: &str) -> Result<MarkerEnvironment, MappingError> {
+/// The environment markers are evaluated in; `full_version` is the
+/// interpreter's `X.Y.Z` when the repository says it.
+pub fn environment(
+    flavour: &str,
+    full_version: Option<&str>,
+    arch: &str,
+) -> Result<MarkerEnvironment, MappingError> {
     let version = python_version(flavour)?;
+    let full = full_version
+        .filter(|v| {
+            v.strip_prefix(version.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                && v.parse::<Version>().is_ok()
+        })
+        .unwrap_or(&version);
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",
-        implementation_version: &version,
+        implementation_version: full,
         os_name: "posix",
         platform_machine: arch,
         platform_python_implementation: "CPython",
         platform_release: "",
         platform_system: "Linux",
         platform_version: "",
-        python_full_version: &version,
+        python_full_version: full,
         python_version: &version,
         sys_platform: "linux",
     })
@@ -188,7 +209,12 @@ pub fn resolve(
         None if repo.binaries.is_empty() => return Ok(res),
         None => return Err(MappingError::NoFlavour),
     };
-    let env = environment(&flavour, arch)?;
+    // python_full_version: the interpreter package's version, when known.
+    let full = [format!("{flavour}-base"), flavour.clone()]
+        .iter()
+        .find_map(|b| repo.versions.get(b))
+        .map(|evr| rpm_version(evr));
+    let env = environment(&flavour, full, arch)?;
     let target = format!("Python {} on {arch}", python_version(&flavour)?);
     let mut index: HashMap<String, Vec<(&str, &str)>> = HashMap::new();
     for b in repo.binaries {
@@ -199,7 +225,8 @@ pub fn resolve(
             index.entry(normalise(tail)).or_default().push((prefix, b));
         }
     }
-    let mut constraints: HashMap<String, Vec<(&Location, &VersionSpecifiers)>> = HashMap::new();
+    let mut constraints: HashMap<String, Vec<(&Location, &str, &VersionSpecifiers)>> =
+        HashMap::new();
     for c in &set.constraints {
         if !c.requirement.marker.evaluate(&env, &[]) {
             continue;
@@ -208,7 +235,7 @@ pub fn resolve(
             constraints
                 .entry(c.requirement.name.to_string())
                 .or_default()
-                .push((&c.location, s));
+                .push((&c.location, written_name(&c.text), s));
         }
     }
     let mut unchecked = false;
@@ -216,6 +243,7 @@ pub fn resolve(
         let req = &entry.requirement;
         let at = &entry.location;
         let name = req.name.to_string();
+        let written = written_name(&entry.text);
         if !req.marker.evaluate(&env, &[]) {
             res.notes.push(LineMessage {
                 location: at.clone(),
@@ -228,7 +256,7 @@ pub fn resolve(
             res.notes.push(LineMessage {
                 location: at.clone(),
                 message: format!(
-                    "'{name}': extras [{}] are not expanded; list what they need by hand",
+                    "'{written}': extras [{}] are not expanded; list what they need by hand",
                     extras.join(", ")
                 ),
             });
@@ -249,7 +277,7 @@ pub fn resolve(
                 res.warnings.push(LineMessage {
                     location: at.clone(),
                     message: format!(
-                        "'{name}' maps to no binary of the repository (looked for {flavour}-{name} and python3-{name} in any spelling)"
+                        "'{written}' maps to no binary of the repository (looked for {flavour}-{name} and python3-{name} in any spelling)"
                     ),
                 });
                 continue;
@@ -261,7 +289,7 @@ pub fn resolve(
                 res.warnings.push(LineMessage {
                     location: at.clone(),
                     message: format!(
-                        "'{name}' maps to several binaries ({}): none is listed; include the right one by hand",
+                        "'{written}' maps to several binaries ({}): none is listed; include the right one by hand",
                         several.join(", ")
                     ),
                 });
@@ -272,19 +300,19 @@ pub fn resolve(
             res.warnings.push(LineMessage {
                 location: at.clone(),
                 message: format!(
-                    "'{name}' maps to {binary}, which {}:{} ('{}') excludes: not listed",
+                    "'{written}' maps to {binary}, which {}:{} ('{}') excludes: not listed",
                     exclude.0, p.line, p.source
                 ),
             });
             continue;
         }
         res.binaries.push(binary.to_owned());
-        let mut specs: Vec<(&Location, &VersionSpecifiers)> = Vec::new();
+        let mut specs: Vec<(&Location, &str, &VersionSpecifiers)> = Vec::new();
         if let Some(VersionOrUrl::VersionSpecifier(s)) = &req.version_or_url {
-            specs.push((at, s));
+            specs.push((at, written, s));
         }
         specs.extend(constraints.get(&name).into_iter().flatten().copied());
-        specs.retain(|(_, s)| !s.is_empty());
+        specs.retain(|(_, _, s)| !s.is_empty());
         if specs.is_empty() {
             continue;
         }
@@ -294,7 +322,9 @@ pub fn resolve(
             } else {
                 res.warnings.push(LineMessage {
                     location: at.clone(),
-                    message: format!("'{name}': the version of {binary} is not known: not checked"),
+                    message: format!(
+                        "'{written}': the version of {binary} is not known: not checked"
+                    ),
                 });
             }
             continue;
@@ -303,15 +333,17 @@ pub fn resolve(
         let Some(version) = pep440_version(rpm) else {
             res.warnings.push(LineMessage {
                 location: at.clone(),
-                message: format!("'{name}': {binary} {rpm} is not a PEP 440 version: not checked"),
+                message: format!(
+                    "'{written}': {binary} {rpm} is not a PEP 440 version: not checked"
+                ),
             });
             continue;
         };
-        for (loc, s) in specs {
+        for (loc, spelled, s) in specs {
             if !s.contains(&version) {
                 res.warnings.push(LineMessage {
                     location: loc.clone(),
-                    message: format!("'{name}{s}' is not met by {binary} {rpm}"),
+                    message: format!("'{spelled}{s}' is not met by {binary} {rpm}"),
                 });
             }
         }

@@ -196,7 +196,7 @@ fn openstack_requirements_with_upper_constraints() {
         (
             0,
             "\
-requirements.txt:13: warning: 'oslo-db' maps to no binary of the repository (looked for python311-oslo-db and python3-oslo-db in any spelling)
+requirements.txt:13: warning: 'oslo.db' maps to no binary of the repository (looked for python311-oslo-db and python3-oslo-db in any spelling)
 requirements.txt:16: warning: 'six' maps to python311-six, which exclude-rpm:5 ('python311-six$') excludes: not listed
 requirements.txt:17: warning: 'urllib3<2.0' is not met by python311-urllib3 2.2.1
 upper-constraints.txt:2: warning: 'requests===2.32.3' is not met by python311-requests 2.31.0
@@ -254,8 +254,8 @@ fn openstack_requirements_verbose_notes_markers_extras_and_flavour() {
         notes,
         [
             "venvjail: requirements map to the python311 flavour",
-            "requirements.txt:13: warning: 'oslo-db' maps to no binary of the repository (looked for python311-oslo-db and python3-oslo-db in any spelling)",
-            "requirements.txt:13: note: 'oslo-db': extras [mysql] are not expanded; list what they need by hand",
+            "requirements.txt:13: warning: 'oslo.db' maps to no binary of the repository (looked for python311-oslo-db and python3-oslo-db in any spelling)",
+            "requirements.txt:13: note: 'oslo.db': extras [mysql] are not expanded; list what they need by hand",
             "requirements.txt:16: warning: 'six' maps to python311-six, which exclude-rpm:5 ('python311-six$') excludes: not listed",
             "requirements.txt:17: warning: 'urllib3<2.0' is not met by python311-urllib3 2.2.1",
             "requirements.txt:18: note: 'importlib-metadata>=1.7.0;python_version<'3.8'' skipped: its marker is false for Python 3.11 on x86_64",
@@ -461,4 +461,18 @@ fn a_bad_flavour_is_exit_2() {
             "venvjail: 'python3' is not a Python flavour: give python3 and the minor version, e.g. python311\n"
         )
     );
+}
+
+#[test]
+fn python_full_version_is_the_interpreter_package_version() {
+    let w = World::new();
+    // python311-base is 3.11.9 in the repository: the first marker is true,
+    // the second false (with "3.11" alone both would be decided wrongly).
+    w.work.write(
+        "r.txt",
+        "distro; python_full_version >= '3.11.4'\npsutil; python_full_version < '3.11.2'\n",
+    );
+    let run = w.include("r.txt", &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(run.stdout, block(&["python311-distro$"]));
 }

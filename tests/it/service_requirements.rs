@@ -160,7 +160,7 @@ impl Package {
 
 const WARNINGS: &str = "\
 extra-requirements.txt:2: warning: 'nosuchthing' maps to no binary of the repository (looked for python311-nosuchthing and python3-nosuchthing in any spelling)
-requirements.txt:4: warning: 'pyyaml>=7.0' is not met by python311-PyYAML 6.0.1
+requirements.txt:4: warning: 'PyYAML>=7.0' is not met by python311-PyYAML 6.0.1
 ";
 
 #[test]
