@@ -105,7 +105,7 @@ pub enum SpecCommand {
     /// branches known to be false left out. JSON lists every dependency with
     /// its conditions, expansion and whether it is active.
     Deps(SpecDepsArgs),
-    /// Replace or insert the managed BuildRequires/Requires blocks.
+    /// Replace or insert the managed BuildRequires/Requires/Provides blocks.
     Edit(SpecEditArgs),
     /// Print a spec rebuilt from its syntax tree (byte-identical).
     Reprint {
@@ -152,7 +152,10 @@ pub struct SpecEditArgs {
     /// Dependencies of the '# SECTION venvjail Requires' block.
     #[arg(long, value_name = "DEPS")]
     pub requires: Option<String>,
-    /// The package whose Requires block is edited (full name or %package argument).
+    /// Capabilities of the '# SECTION venvjail Provides' block.
+    #[arg(long, value_name = "DEPS")]
+    pub provides: Option<String>,
+    /// The package whose Requires/Provides block is edited (full name or %package argument).
     #[arg(long, value_name = "NAME")]
     pub package: Option<String>,
     /// Write nothing; exit 1 when the file would change.

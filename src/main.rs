@@ -89,6 +89,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 file: args.file,
                 buildrequires: args.buildrequires,
                 requires: args.requires,
+                provides: args.provides,
                 package: args.package,
                 check: args.check,
                 diff: args.diff,

@@ -292,6 +292,46 @@ fn the_provides_block_round_trips_through_spec_deps_and_rpmspec() {
         .collect();
     assert_eq!(expected.len(), 6);
     assert_eq!(from_deps, expected);
+    // What spec deps read, written back by spec edit, changes nothing.
+    let joined = from_deps.join(", ");
+    let run = p.venvjail(&[
+        "spec",
+        "edit",
+        "venv-keystone-client.spec",
+        "--provides",
+        &joined,
+        "--check",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+    // ... and into a spec without the block, spec edit writes the same block.
+    p.dir.write("pkg/venv-keystone-client.spec", SPEC);
+    let run = p.venvjail(&[
+        "spec",
+        "edit",
+        "venv-keystone-client.spec",
+        "--provides",
+        &joined,
+    ]);
+    assert_eq!(
+        (run.code, run.stderr.as_str()),
+        (
+            0,
+            "venv-keystone-client.spec: inserted '# SECTION venvjail Provides' after line 9 (the last unconditional Provides)\n"
+        )
+    );
+    let block_of = |text: &str| {
+        let start = text.find("# SECTION venvjail Provides").unwrap();
+        let end = start + text[start..].find("# /SECTION\n").unwrap();
+        text[start..end].to_owned()
+    };
+    assert_eq!(
+        block_of(&p.read("venv-keystone-client.spec")),
+        block_of(SPEC_AFTER)
+    );
+    p.dir.write("pkg/venv-keystone-client.spec", SPEC_AFTER);
     if !on_path("rpmspec") {
         assert!(
             std::env::var("VENVJAIL_REQUIRE_ORACLE").map_or(true, |v| v != "1"),
