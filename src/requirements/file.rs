@@ -361,7 +361,6 @@ impl Reader<'_> {
         role: Role,
     ) -> Result<(), RequirementsError> {
         let (flag, attached) = match content.split_once(|c: char| c == '=' || c.is_whitespace()) {
-            Some((f, rest)) if f.starts_with("--") => (f, Some(rest.trim())),
             Some((f, rest)) => (f, Some(rest.trim())),
             None => (content, None),
         };
@@ -496,6 +495,28 @@ mod tests {
         assert!(text.starts_with("r.txt:3:"), "{text}");
         let e = read_text(Path::new("r.txt"), "a\\\n  b c\n").unwrap_err();
         assert!(e.to_string().starts_with("r.txt:2:"), "{e}");
+    }
+
+    #[test]
+    fn option_spellings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "six\n").unwrap();
+        std::fs::write(dir.path().join("c.txt"), "six<2\n").unwrap();
+        for line in [
+            "-r a.txt",
+            "-ra.txt",
+            "--requirement a.txt",
+            "--requirement=a.txt",
+        ] {
+            let set = read_text(&dir.path().join("r.txt"), &format!("{line}\n-cc.txt\n")).unwrap();
+            assert_eq!(set.requirements.len(), 1, "{line}");
+            assert_eq!(set.constraints.len(), 1, "{line}");
+        }
+        let e = read_text(Path::new("r.txt"), "-r\n").unwrap_err();
+        assert_eq!(e.to_string(), "r.txt:1:1: '-r' needs an argument");
+        let set = parse("-egit+https://x/y#egg=y\n-i https://x\n");
+        assert_eq!(set.warnings.len(), 1);
+        assert_eq!(set.notes[0].message, "option '-i' ignored");
     }
 
     #[test]
