@@ -112,6 +112,39 @@ pub enum RequirementsError {
     },
 }
 
+impl RequirementsError {
+    /// The file, line and column the error is about, and the message
+    /// without them (for `lint`'s `path:line:col:` findings).
+    pub fn position(&self) -> (String, u32, u32, String) {
+        match self {
+            RequirementsError::Read { file, source } => (
+                file.clone(),
+                1,
+                1,
+                format!("cannot read {file}: {}", crate::error::describe_io(source)),
+            ),
+            RequirementsError::Include { at, file, source } => (
+                at.file.clone(),
+                at.line,
+                1,
+                format!("cannot read {file}: {}", crate::error::describe_io(source)),
+            ),
+            RequirementsError::Syntax {
+                file,
+                line,
+                col,
+                message,
+            } => (file.clone(), *line, *col, message.clone()),
+            RequirementsError::Loop { at, line, chain } => (
+                at.file.clone(),
+                at.line,
+                1,
+                format!("'{line}' makes a loop: {}", chain.join(" -> ")),
+            ),
+        }
+    }
+}
+
 /// What a file's lines are read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {

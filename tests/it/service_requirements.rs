@@ -272,6 +272,23 @@ fn a_bad_requirements_line_fails_before_any_request() {
     assert!(p.obs.requests().is_empty());
 }
 
+#[test]
+fn lint_reports_a_bad_requirements_line_with_its_position() {
+    let p = Package::new();
+    p.dir
+        .write("pkg/extra-requirements.txt", "requests>=2.14.2\nfoo bar\n");
+    let run = p.venvjail(&["lint"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            1,
+            "extra-requirements.txt:2:5: error: not a PEP 508 requirement: Expected one of `@`, `(`, `<`, `=`, `>`, `~`, `!`, `;`, found `b` [requirements]\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
 /// The Provides block as `spec deps` and rpm read it.
 #[test]
 fn the_provides_block_round_trips_through_spec_deps_and_rpmspec() {
