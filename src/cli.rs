@@ -105,7 +105,7 @@ pub enum SpecCommand {
     /// branches known to be false left out. JSON lists every dependency with
     /// its conditions, expansion and whether it is active.
     Deps(SpecDepsArgs),
-    /// Replace or insert the managed BuildRequires/Requires blocks.
+    /// Replace or insert the managed BuildRequires/Requires/Provides blocks.
     Edit(SpecEditArgs),
     /// Print a spec rebuilt from its syntax tree (byte-identical).
     Reprint {
@@ -152,7 +152,10 @@ pub struct SpecEditArgs {
     /// Dependencies of the '# SECTION venvjail Requires' block.
     #[arg(long, value_name = "DEPS")]
     pub requires: Option<String>,
-    /// The package whose Requires block is edited (full name or %package argument).
+    /// Capabilities of the '# SECTION venvjail Provides' block.
+    #[arg(long, value_name = "DEPS")]
+    pub provides: Option<String>,
+    /// The package whose Requires/Provides block is edited (full name or %package argument).
     #[arg(long, value_name = "NAME")]
     pub package: Option<String>,
     /// Write nothing; exit 1 when the file would change.
@@ -231,6 +234,15 @@ pub struct IncludeArgs {
     /// Where to look.
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// List the binaries the requirements of this pip requirements file map to, not the whole repository.
+    #[arg(long, value_name = "FILE")]
+    pub from_requirements: Option<PathBuf>,
+    /// The Python flavour the requirements map to (default: the repository's most common python3XX).
+    #[arg(long, value_name = "FLAVOUR", requires = "from_requirements")]
+    pub flavour: Option<String>,
+    /// Read the repository from a venvjail snapshot instead of OBS (no network).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
 }
 
 /// Arguments of `binary`.
@@ -312,6 +324,15 @@ pub struct ServiceArgs {
     /// A macro for reading the bundled packages' specs: 'NAME VALUE' (repeatable; e.g. 'suse_version 1600').
     #[arg(long, value_name = "'NAME VALUE'")]
     pub define: Vec<String>,
+    /// A pip requirements file: include-rpm lists the binaries its requirements map to, not the whole repository.
+    #[arg(long, value_name = "FILE")]
+    pub requirements: Option<String>,
+    /// The Python flavour the requirements map to (default: the repository's most common python3XX, e.g. python311).
+    #[arg(long, value_name = "FLAVOUR")]
+    pub flavour: Option<String>,
+    /// Write the spec's '# SECTION venvjail Provides' block of bundled(python3dist()) Provides (default: false).
+    #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
+    pub provides: Option<String>,
     /// Where to write the changed files (osc and OBS always pass it).
     #[arg(long, value_name = "DIR")]
     pub outdir: Option<PathBuf>,

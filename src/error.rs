@@ -40,6 +40,12 @@ pub enum Error {
     /// OBS could not be reached or refused the request.
     #[error(transparent)]
     Obs(#[from] crate::obs::ObsError),
+    /// A requirements file that cannot be read or parsed.
+    #[error(transparent)]
+    Requirements(#[from] crate::requirements::RequirementsError),
+    /// Requirements that cannot be mapped (no flavour).
+    #[error(transparent)]
+    Mapping(#[from] crate::requirements::MappingError),
     /// An input is invalid; the message names the file and line.
     #[error("{0}")]
     Invalid(String),

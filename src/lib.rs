@@ -16,6 +16,8 @@ pub mod error;
 pub mod lint;
 pub mod obs;
 pub mod output;
+pub mod provides;
+pub mod requirements;
 pub mod rpmspec;
 pub mod rules;
 pub mod service;

@@ -386,8 +386,21 @@ fn drift(dir: &Path, out: &mut Vec<Finding>) {
     if params.merge_service_file(dir).is_err() {
         return; // reported above
     }
-    let Ok(inputs) = crate::service::read_inputs(dir, &params) else {
-        return; // no single spec: nothing to compare
+    let inputs = match crate::service::read_inputs(dir, &params) {
+        Ok(inputs) => inputs,
+        Err(crate::Error::Requirements(e)) => {
+            let (path, line, col, message) = e.position();
+            out.push(finding(
+                &path,
+                line,
+                col,
+                Severity::Error,
+                message,
+                "requirements",
+            ));
+            return;
+        }
+        Err(_) => return, // no single spec: nothing to compare
     };
     if !inputs.snapshot.exists() {
         return;

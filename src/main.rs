@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser};
 use venvjail::cli;
 use venvjail::cli::{Cli, Color, Command, Format, RepositoryArgs, SpecCommand};
 use venvjail::commands;
+use venvjail::commands::include::IncludeOptions;
 use venvjail::commands::load_list;
 use venvjail::commands::requires::RequiresOptions;
 use venvjail::commands::service::ServiceOptions;
@@ -88,6 +89,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 file: args.file,
                 buildrequires: args.buildrequires,
                 requires: args.requires,
+                provides: args.provides,
                 package: args.package,
                 check: args.check,
                 diff: args.diff,
@@ -99,14 +101,15 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         Command::Include(args) => {
             let r = args.repository;
             let target = repository_target(&cli_globals, &r);
-            include::run(
-                &target,
-                r.all,
-                &r.exclude,
-                r.output.as_deref(),
-                &mut out,
-                report,
-            )?;
+            let opts = IncludeOptions {
+                all: r.all,
+                exclude: r.exclude,
+                output: r.output,
+                requirements: args.from_requirements,
+                flavour: args.flavour,
+                snapshot: args.snapshot,
+            };
+            include::run(&target, &opts, &mut out, report)?;
         }
         Command::Binary(args) => {
             let r = args.repository;
@@ -157,6 +160,9 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                     offline: bool_param("offline", args.offline)?,
                     check: bool_param("check", args.check)?,
                     defines: args.define,
+                    requirements: args.requirements,
+                    flavour: args.flavour,
+                    provides: bool_param("provides", args.provides)?,
                 },
                 outdir: args.outdir,
                 timeout: cli_globals.timeout,

@@ -12,6 +12,8 @@ use crate::obs::binary_name::package_name;
 use crate::obs::service_file;
 use crate::obs::snapshot::{PackageSnapshot, Snapshot};
 use crate::obs::Client;
+use crate::provides::bundled_provides;
+use crate::requirements::{Repository, RequirementsSet, Resolution};
 use crate::rpmspec::edit::{self, BlockKind};
 use crate::rpmspec::{self, DepTag, MacroTable};
 use crate::rules::{self, PackageList, Selection};
@@ -30,6 +32,9 @@ pub const PARAMETERS: &[&str] = &[
     "offline",
     "check",
     "define",
+    "requirements",
+    "flavour",
+    "provides",
 ];
 
 /// Parameters as given (command line merged over `_service`).
@@ -59,6 +64,12 @@ pub struct Params {
     pub check: Option<bool>,
     /// `NAME VALUE` macros for reading the bundled packages' specs.
     pub defines: Vec<String>,
+    /// A pip requirements file whose requirements make the include list.
+    pub requirements: Option<String>,
+    /// The Python flavour requirements map to (`python311`).
+    pub flavour: Option<String>,
+    /// Write the `# SECTION venvjail Provides` block.
+    pub provides: Option<bool>,
 }
 
 impl Params {
@@ -90,6 +101,8 @@ impl Params {
                 "include" => &mut self.include,
                 "exclude" => &mut self.exclude,
                 "snapshot" => &mut self.snapshot,
+                "requirements" => &mut self.requirements,
+                "flavour" => &mut self.flavour,
                 "package" => {
                     packages.push(v);
                     continue;
@@ -98,12 +111,12 @@ impl Params {
                     defines.push(v);
                     continue;
                 }
-                "offline" | "check" => {
+                "offline" | "check" | "provides" => {
                     let b = parse_bool(&p.name, &v)?;
-                    let slot = if p.name == "offline" {
-                        &mut self.offline
-                    } else {
-                        &mut self.check
+                    let slot = match p.name.as_str() {
+                        "offline" => &mut self.offline,
+                        "check" => &mut self.check,
+                        _ => &mut self.provides,
                     };
                     slot.get_or_insert(b);
                     continue;
@@ -148,6 +161,14 @@ pub struct Inputs {
     pub exclude: (PathBuf, Option<String>),
     /// The snapshot's path.
     pub snapshot: PathBuf,
+    /// The `requirements` file, read (`None`: the whole repository is listed).
+    pub requirements: Option<RequirementsSet>,
+    /// The flavour requirements map to (`None`: the repository's most common).
+    pub flavour: Option<String>,
+    /// The architecture markers are evaluated for, when the snapshot has none.
+    pub arch: String,
+    /// Whether the Provides block is written.
+    pub provides: bool,
 }
 
 /// Finds and reads the inputs in `dir`.
@@ -188,7 +209,18 @@ pub fn read_inputs(dir: &Path, params: &Params) -> Result<Inputs, Error> {
         let text = read_optional(&path)?.map(|b| String::from_utf8_lossy(&b).into_owned());
         Ok((path, text))
     };
+    // Read before any request, so a bad line fails the run at once; a path
+    // relative to the package directory names it as the packager wrote it.
+    let requirements = match &params.requirements {
+        Some(name) if dir == Path::new(".") => Some(crate::requirements::read(Path::new(name))?),
+        Some(name) => Some(crate::requirements::read(&dir.join(name))?),
+        None => None,
+    };
     Ok(Inputs {
+        requirements,
+        flavour: params.flavour.clone(),
+        arch: params.arch.clone().unwrap_or_else(|| "x86_64".into()),
+        provides: params.provides == Some(true),
         spec: (spec_path, spec),
         include: optional(params.include.as_deref().unwrap_or("include-rpm"))?,
         exclude: optional(params.exclude.as_deref().unwrap_or("exclude-rpm"))?,
@@ -229,6 +261,9 @@ pub struct Source {
     pub packages: Vec<String>,
     /// `NAME VALUE` macros for reading their specs.
     pub defines: Vec<String>,
+    /// Also read the binaries' versions (`view=binaryversions&withevr=1`),
+    /// which requirements and Provides need.
+    pub versions: bool,
 }
 
 /// Fetches everything a run needs; nothing is written until it all succeeded.
@@ -240,6 +275,13 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
             .map_err(|e| Error::Invalid(format!("define: {e}")))?;
     }
     let binaries = client.repository_names(&src.project, &src.repository, &src.arch)?;
+    let versions = if src.versions {
+        let mut all = client.repository_versions(&src.project, &src.repository, &src.arch)?;
+        all.retain(|name, _| binaries.binary_search(name).is_ok());
+        all
+    } else {
+        BTreeMap::new()
+    };
     let mut packages = Vec::new();
     for name in &src.packages {
         let files = client.package_files(&src.project, &src.repository, &src.arch, name)?;
@@ -264,6 +306,7 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
         repository: src.repository.clone(),
         arch: src.arch.clone(),
         binaries,
+        versions,
         packages,
     })
 }
@@ -326,9 +369,26 @@ fn basename(p: &Path) -> String {
     )
 }
 
+/// What a regeneration found besides the files: the requirements' mapping
+/// (warnings to show) and binaries declared without a version.
+#[derive(Debug, Clone, Default)]
+pub struct Regeneration {
+    /// The files, in the order include list, exclude list, spec.
+    pub files: Vec<Generated>,
+    /// The requirements' mapping, when `requirements` is given.
+    pub resolution: Option<Resolution>,
+    /// Binaries whose `bundled(python3dist())` Provides has no version.
+    pub unversioned: Vec<String>,
+}
+
 /// Regenerates the lists and the spec's blocks from a snapshot; pure (no
 /// I/O), so `lint` reuses it for its drift check.
 pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>, Error> {
+    Ok(regenerate_all(inputs, snapshot)?.files)
+}
+
+/// [`regenerate`], also returning what the run should warn about.
+pub fn regenerate_all(inputs: &Inputs, snapshot: &Snapshot) -> Result<Regeneration, Error> {
     let invalid = |e: rules::ListError| Error::Invalid(e.to_string());
     // exclude-rpm: the default block, the user's lines kept.
     let (ex_path, ex_old) = &inputs.exclude;
@@ -342,13 +402,38 @@ pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>
         None => exclude::default_file(),
     };
     let exclude_list = PackageList::parse(&ex_name, &ex_new).map_err(invalid)?;
-    // include-rpm: the repository's names minus the excluded ones.
-    let lines: Vec<String> = snapshot
-        .binaries
-        .iter()
-        .filter(|n| !exclude_list.matches(n))
-        .map(|n| rules::escape_name(n))
-        .collect();
+    // include-rpm: the repository's names minus the excluded ones, or what
+    // the requirements map to.
+    let resolution = match &inputs.requirements {
+        Some(set) => {
+            let arch = if snapshot.arch.is_empty() {
+                &inputs.arch
+            } else {
+                &snapshot.arch
+            };
+            let repo = Repository {
+                binaries: &snapshot.binaries,
+                versions: &snapshot.versions,
+            };
+            Some(crate::requirements::resolve(
+                set,
+                repo,
+                (&ex_name, &exclude_list),
+                inputs.flavour.as_deref(),
+                arch,
+            )?)
+        }
+        None => None,
+    };
+    let lines: Vec<String> = match &resolution {
+        Some(r) => r.binaries.iter().map(|n| rules::escape_name(n)).collect(),
+        None => snapshot
+            .binaries
+            .iter()
+            .filter(|n| !exclude_list.matches(n))
+            .map(|n| rules::escape_name(n))
+            .collect(),
+    };
     let (in_path, in_old) = &inputs.include;
     let in_name = basename(in_path);
     let in_new = match in_old {
@@ -380,6 +465,9 @@ pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>
             run.insert(line, ());
         }
     }
+    if let Some(r) = &resolution {
+        build.extend(r.binaries.iter().filter(|b| selection.selects(b)).cloned());
+    }
     let build = edit::sort_dependencies(build);
     let run = edit::sort_dependencies(run.into_keys().collect());
     let (spec_path, spec_old) = &inputs.spec;
@@ -389,9 +477,29 @@ pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>
     let (with_build, _) =
         edit::set_block(&file, BlockKind::BuildRequires, None, &build).map_err(edit_err)?;
     let file = rpmspec::parse(&with_build);
-    let (spec_new, _) =
+    let (mut spec_new, _) =
         edit::set_block(&file, BlockKind::Requires, None, &run).map_err(edit_err)?;
-    Ok(vec![
+    let mut unversioned = Vec::new();
+    if inputs.provides {
+        let in_venv = snapshot.binaries.iter().filter(|b| selection.selects(b));
+        let Some(p) = bundled_provides(in_venv, &snapshot.versions) else {
+            return Err(Error::Invalid(format!(
+                "{}: the snapshot holds no versions, which provides=true needs: run the service online once to refresh it (osc service manualrun; runall with osc before 1.0)",
+                basename(&inputs.snapshot)
+            )));
+        };
+        unversioned = p.unversioned;
+        let file = rpmspec::parse(&spec_new);
+        spec_new = edit::set_block(
+            &file,
+            BlockKind::Provides,
+            None,
+            &edit::sort_dependencies(p.provides),
+        )
+        .map_err(edit_err)?
+        .0;
+    }
+    let files = vec![
         Generated {
             name: in_name,
             old: in_old.clone().map(String::into_bytes),
@@ -407,7 +515,12 @@ pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>
             old: Some(spec_old.clone()),
             new: spec_new,
         },
-    ])
+    ];
+    Ok(Regeneration {
+        files,
+        resolution,
+        unversioned,
+    })
 }
 
 /// The last line a run prints.

@@ -26,7 +26,7 @@ pub struct ServiceOptions {
 
 /// Runs the service in the current directory; returns the exit code
 /// (1 with `check=true` when something would change).
-pub fn run(opts: &ServiceOptions, out: &mut dyn Write, _report: &Reporter) -> Result<u8, Error> {
+pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Result<u8, Error> {
     let dir = Path::new(".");
     let mut params = opts.params.clone();
     params.merge_service_file(dir)?;
@@ -65,10 +65,23 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, _report: &Reporter) -> Re
                 arch: params.arch.clone().unwrap_or_else(|| "x86_64".into()),
                 packages: params.packages.clone(),
                 defines: params.defines.clone(),
+                versions: inputs.requirements.is_some() || inputs.provides,
             },
         )?
     };
-    let mut files = service::regenerate(&inputs, &snapshot)?;
+    let regeneration = service::regenerate_all(&inputs, &snapshot)?;
+    if let Some(r) = &regeneration.resolution {
+        super::include::report_resolution(r, report);
+    }
+    for b in &regeneration.unversioned {
+        report.warning(
+            None,
+            &format!(
+                "the version of {b} is not known: its bundled(python3dist()) Provides has none"
+            ),
+        );
+    }
+    let mut files = regeneration.files;
     if !offline {
         let name = inputs.snapshot.file_name().map_or_else(
             || "venvjail.snapshot.xml".to_owned(),

@@ -159,6 +159,8 @@ pub struct EditOptions {
     pub buildrequires: Option<String>,
     /// New content of the Requires block.
     pub requires: Option<String>,
+    /// New content of the Provides block.
+    pub provides: Option<String>,
     /// The package whose Requires block is edited (default: the main one).
     pub package: Option<String>,
     /// Write nothing; exit 1 when the file would change.
@@ -185,6 +187,7 @@ pub fn edit(opts: &EditOptions, out: &mut dyn Write, report: &Reporter) -> Resul
     // Every input is read and checked before anything is computed.
     let build = arg("--buildrequires", &opts.buildrequires)?;
     let run = arg("--requires", &opts.requires)?;
+    let provides = arg("--provides", &opts.provides)?;
     let table = macro_table(&opts.defines, &opts.loads)?;
     let original = read_file(&opts.file)?;
     let file = rpmspec::parse(&original);
@@ -201,6 +204,7 @@ pub fn edit(opts: &EditOptions, out: &mut dyn Write, report: &Reporter) -> Resul
     for (kind, deps) in [
         (BlockKind::BuildRequires, &build),
         (BlockKind::Requires, &run),
+        (BlockKind::Provides, &provides),
     ] {
         let Some(deps) = deps else {
             continue;

@@ -251,6 +251,32 @@ impl Client {
         Ok(names)
     }
 
+    /// `name → [epoch:]version-release` of a repository's binaries
+    /// (`_repository?view=binaryversions&withevr=1`); names without suffix.
+    pub fn repository_versions(
+        &self,
+        project: &str,
+        repository: &str,
+        arch: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ObsError> {
+        let p = path(&["build", project, repository, arch, "_repository"]);
+        let list: xml::BinaryVersionList = self.get_xml(
+            &p,
+            &[("view", "binaryversions"), ("withevr", "1")],
+            "binaryversionlist",
+        )?;
+        Ok(list
+            .binaries
+            .into_iter()
+            .filter(|b| b.error.is_none())
+            .filter_map(|b| {
+                let name = super::binary_name::strip_suffix(&b.name).to_owned();
+                Some((name, b.evr?))
+            })
+            .filter(|(n, _)| !n.starts_with('_'))
+            .collect())
+    }
+
     /// File names of a package's build result.
     pub fn package_files(
         &self,

@@ -3,6 +3,8 @@
 //! the same result (DESIGN §5). Sorted, no timestamps: the same inputs give
 //! the same bytes.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// One source package's part of the snapshot.
@@ -31,6 +33,10 @@ pub struct Snapshot {
     pub arch: String,
     /// Binary names of the repository, sorted.
     pub binaries: Vec<String>,
+    /// `[epoch:]version-release` of the repository's binaries, read only
+    /// when requirements or Provides need them (`<binary evr="…">`; empty
+    /// in snapshots written without them).
+    pub versions: BTreeMap<String, String>,
     /// The bundled source packages, sorted by name.
     pub packages: Vec<PackageSnapshot>,
 }
@@ -55,7 +61,14 @@ impl Snapshot {
             escape(&self.arch)
         );
         for b in &binaries {
-            s.push_str(&format!("    <binary name=\"{}\"/>\n", escape(b)));
+            match self.versions.get(b) {
+                Some(evr) => s.push_str(&format!(
+                    "    <binary name=\"{}\" evr=\"{}\"/>\n",
+                    escape(b),
+                    escape(evr)
+                )),
+                None => s.push_str(&format!("    <binary name=\"{}\"/>\n", escape(b))),
+            }
         }
         s.push_str("  </repository>\n");
         for p in &mut packages {
@@ -111,6 +124,8 @@ impl Snapshot {
         struct Bin {
             #[serde(rename = "@name")]
             name: String,
+            #[serde(rename = "@evr", default)]
+            evr: Option<String>,
         }
         #[derive(Deserialize)]
         struct Pkg {
@@ -150,6 +165,12 @@ impl Snapshot {
             project: root.repository.project,
             repository: root.repository.name,
             arch: root.repository.arch,
+            versions: root
+                .repository
+                .binaries
+                .iter()
+                .filter_map(|b| Some((b.name.clone(), b.evr.clone()?)))
+                .collect(),
             binaries: root
                 .repository
                 .binaries
@@ -208,6 +229,7 @@ mod tests {
             repository: "standard".into(),
             arch: "x86_64".into(),
             binaries: vec!["python311-foo".into(), "libzmq5".into()],
+            versions: BTreeMap::new(),
             packages: vec![PackageSnapshot {
                 name: "salt".into(),
                 project: "P".into(),
@@ -227,6 +249,26 @@ mod tests {
         assert!(xml.contains("<requires name=\"python3-PyYAML\" op=\"&gt;=\" evr=\"5.1\"/>"));
         let back = Snapshot::parse("s", &xml).unwrap();
         assert_eq!(back.to_xml(), xml);
+    }
+
+    #[test]
+    fn versions_are_optional_attributes() {
+        let mut s = sample();
+        let without = s.to_xml();
+        s.versions
+            .insert("python311-foo".into(), "1:2.0-150500.1.1".into());
+        let with = s.to_xml();
+        assert_eq!(
+            with,
+            without.replace(
+                "<binary name=\"python311-foo\"/>",
+                "<binary name=\"python311-foo\" evr=\"1:2.0-150500.1.1\"/>"
+            )
+        );
+        let back = Snapshot::parse("s", &with).unwrap();
+        assert_eq!(back.versions, s.versions);
+        assert_eq!(back.to_xml(), with);
+        assert!(Snapshot::parse("s", &without).unwrap().versions.is_empty());
     }
 
     #[test]

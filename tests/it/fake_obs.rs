@@ -183,6 +183,51 @@ impl FakeObs {
         self.set_route("GET", path_and_query, fixture_answer(fixture));
     }
 
+    /// Serves a repository of `binaries` (`name`, `[epoch:]version-release`,
+    /// `arch`) the way the backend does: `_repository?view=names` as a
+    /// `<binarylist>` and `_repository?view=binaryversions&withevr=1` as a
+    /// `<binaryversionlist>`, both sorted by name.
+    pub fn repository(
+        &self,
+        project: &str,
+        repository: &str,
+        arch: &str,
+        binaries: &[(&str, &str, &str)],
+    ) {
+        let mut sorted = binaries.to_vec();
+        sorted.sort();
+        let mut names = String::from("<binarylist>\n");
+        let mut versions = String::from("<binaryversionlist>\n");
+        for (i, (name, evr, bin_arch)) in sorted.iter().enumerate() {
+            let seed = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            let _ = writeln!(
+                names,
+                "  <binary filename=\"{name}.rpm\" size=\"{}\" mtime=\"{}\" />",
+                10_000 + seed % 900_000,
+                1_696_000_000 + i * 977
+            );
+            let _ = writeln!(
+                versions,
+                "  <binary name=\"{name}.rpm\" sizek=\"{}\" hdrmd5=\"{seed:016x}{:016x}\" metamd5=\"{:016x}{seed:016x}\" evr=\"{evr}\" arch=\"{bin_arch}\" />",
+                10 + seed % 900,
+                seed.rotate_left(17),
+                seed.rotate_left(29)
+            );
+        }
+        names.push_str("</binarylist>\n");
+        versions.push_str("</binaryversionlist>\n");
+        let repo = format!("/build/{project}/{repository}/{arch}/_repository");
+        self.route(&format!("{repo}?view=names"), 200, BACKEND_XML, names);
+        self.route(
+            &format!("{repo}?view=binaryversions&withevr=1"),
+            200,
+            BACKEND_XML,
+            versions,
+        );
+    }
+
     /// Injects `fault` for every request to `path_and_query` (replacing an earlier one).
     pub fn fault(&self, path_and_query: &str, fault: Fault) {
         self.state()
