@@ -275,7 +275,11 @@ impl Extractor {
         let mut dirs: Vec<_> = self.dirs.drain().collect();
         dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
         for (path, (mode, mtime)) in dirs {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o1777))?;
+            match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o1777)) {
+                // `remove-file` removed it after extraction.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                other => other?,
+            }
             let dir = std::fs::File::open(&path)?;
             dir.set_modified(time(mtime))?;
         }

@@ -1300,3 +1300,43 @@ fn create_extracts_what_rpm2cpio_and_cpio_extract() {
         "{log}"
     );
 }
+
+/// Regression: `remove-file` removing a directory a package lists made
+/// `create` fail at the end ("cannot write DEST: no such file or
+/// directory") while applying that directory's mode and mtime.
+#[test]
+fn remove_file_may_remove_a_directory_a_package_ships() {
+    if !have_tools(
+        "remove_file_may_remove_a_directory_a_package_ships",
+        &["dpkg-deb"],
+    ) || !on_path("python3")
+    {
+        return;
+    }
+    let work = tempfile::tempdir().expect("work dir");
+    let stage = work.path().join("stage");
+    put(&stage, "usr/share/gone/file.txt", b"removed\n", 0o644);
+    put(&stage, "usr/share/kept/file.txt", b"kept\n", 0o644);
+    let repo = work.path().join("repo");
+    fs::create_dir(&repo).expect("repo dir");
+    dpkg_build(
+        &repo,
+        &stage,
+        &control("gone", "1.0"),
+        Some("gzip"),
+        "gone_1.0_all.deb",
+    );
+    fs::write(work.path().join("remove-file"), "usr/share/gone$\n").expect("remove-file");
+    fs::write(work.path().join("empty"), "").expect("empty list");
+    let out = Command::new(env!("CARGO_BIN_EXE_venvjail"))
+        .args([
+            "-q", "create", "venv", "-r", "repo", "-i", "empty", "-e", "empty",
+        ])
+        .current_dir(work.path())
+        .output()
+        .expect("run venvjail create");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success());
+    assert!(!work.path().join("venv/usr/share/gone").exists());
+    assert!(work.path().join("venv/usr/share/kept/file.txt").is_file());
+}
