@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
 use super::package::{read_info, read_package, PackageInfo};
-use super::{records, venv};
+use super::sbom::{self, IncludedPackage, SbomOptions};
+use super::{distributions, records, venv};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
 
@@ -38,6 +39,8 @@ pub struct CreateOptions {
     pub remove: PackageList,
     /// Where to write the track file.
     pub track: Option<PathBuf>,
+    /// Where and how to write the SBOM (`--sbom`).
+    pub sbom: Option<SbomOptions>,
     /// What the lists match.
     pub match_on: MatchOn,
     /// What a conflict does.
@@ -89,6 +92,9 @@ pub fn create(
     check_dest(&opts.dest, opts.force)?;
     if let Some(track) = &opts.track {
         check_writable(track)?;
+    }
+    if let Some(sbom) = &opts.sbom {
+        sbom::check_target(&sbom.path)?;
     }
     // Every package is read (headers only) and selected before anything is written.
     let mut candidates = Vec::new();
@@ -152,6 +158,10 @@ pub fn create(
             c.path, c.first, c.second, c.second
         ));
     }
+    if let Some(sbom) = &opts.sbom {
+        out.warnings
+            .append(&mut write_sbom(sbom, &opts.dest, &selected, &extractor)?);
+    }
     let log = records::packages_log(&out.included, &out.excluded, &out.removed);
     crate::atomic_write::replace_file(&opts.dest.join("packages.log"), log.as_bytes())?;
     if let Some(track) = &opts.track {
@@ -160,6 +170,32 @@ pub fn create(
         crate::atomic_write::replace_file(track, records::track_file(&infos).as_bytes())?;
     }
     Ok(out)
+}
+
+/// Writes the SBOM of the extracted venv; returns its warnings.
+fn write_sbom(
+    sbom: &SbomOptions,
+    dest: &Path,
+    selected: &[(String, PathBuf, PackageInfo)],
+    extractor: &Extractor,
+) -> Result<Vec<String>, Error> {
+    let (found, warnings) = distributions::find(dest, extractor.owners())?;
+    let packages: Vec<IncludedPackage<'_>> = selected
+        .iter()
+        .map(|(file_name, path, info)| IncludedPackage {
+            file_name,
+            path,
+            info,
+        })
+        .collect();
+    // `create .` names the venv after the directory it is.
+    let name = match dest.file_name() {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => file_name(&dest.canonicalize().map_err(|e| Error::read(dest, e))?),
+    };
+    let doc = sbom::document(&name, &packages, &found, sbom.source_date_epoch)?;
+    crate::atomic_write::replace_file(&sbom.path, &doc)?;
+    Ok(warnings)
 }
 
 /// DEST must be absent or empty, unless `force`.

@@ -269,6 +269,14 @@ impl Extractor {
         Ok(())
     }
 
+    /// Who wrote each path: (path relative to DEST as stored, package
+    /// name), the last writer for a path two packages shipped.
+    pub fn owners(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.owners
+            .iter()
+            .map(|(path, (package, _))| (path.as_str(), package.as_str()))
+    }
+
     /// Applies the directories' modes and times; call once at the end.
     pub fn finish(&mut self) -> std::io::Result<()> {
         // Deepest first, so setting a parent's mtime comes last.

@@ -5,12 +5,14 @@
 pub mod bundle;
 pub mod cpio;
 pub mod deb;
+pub mod distributions;
 pub mod entry;
 pub mod extract;
 pub mod package;
 pub mod payload;
 pub mod records;
 pub mod rpm;
+pub mod sbom;
 pub mod venv;
 
 pub use entry::{Entry, EntryKind, PackageError};

@@ -22,6 +22,7 @@ mod package_props;
 mod packages;
 mod roundtrip_props;
 mod rpmspec_oracle;
+mod sbom;
 mod service;
 mod spec_cli;
 mod spec_deps_snapshots;

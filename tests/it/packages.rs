@@ -41,14 +41,14 @@ fn require_oracle() -> bool {
     std::env::var("VENVJAIL_REQUIRE_ORACLE").is_ok_and(|v| v == "1")
 }
 
-fn on_path(exe: &str) -> bool {
+pub(crate) fn on_path(exe: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(exe).is_file()))
 }
 
 /// True when every tool is on PATH; otherwise prints why the test is skipped
 /// (or panics under `VENVJAIL_REQUIRE_ORACLE=1`).
-fn have_tools(test: &str, tools: &[&str]) -> bool {
+pub(crate) fn have_tools(test: &str, tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools.iter().copied().filter(|t| !on_path(t)).collect();
     if missing.is_empty() {
         return true;
@@ -59,7 +59,7 @@ fn have_tools(test: &str, tools: &[&str]) -> bool {
     false
 }
 
-fn run(cmd: &mut Command) -> String {
+pub(crate) fn run(cmd: &mut Command) -> String {
     let out = cmd
         .stdin(Stdio::null())
         .output()
@@ -373,7 +373,7 @@ fn binary(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-fn put(root: &Path, rel: &str, data: &[u8], mode: u32) {
+pub(crate) fn put(root: &Path, rel: &str, data: &[u8], mode: u32) {
     let p = root.join(rel);
     fs::create_dir_all(p.parent().expect("parent")).expect("create parent");
     fs::write(&p, data).expect("write staged file");
@@ -765,7 +765,7 @@ const RPM_PAYLOADS: [(&str, &str); 6] = [
     ("none", "w.ufdio"),
 ];
 
-const RPM_TOOLS: [&str; 4] = ["rpmbuild", "rpm", "rpm2cpio", "cpio"];
+pub(crate) const RPM_TOOLS: [&str; 4] = ["rpmbuild", "rpm", "rpm2cpio", "cpio"];
 
 #[test]
 fn rpms_read_like_rpm2cpio_and_cpio() {
@@ -890,7 +890,7 @@ fn conflicting_rpms_both_read() {
 
 /// Builds a deb from `stage` (which gets a `DEBIAN/control`) with
 /// `dpkg-deb --build`, with `-Z<compression>` unless it is `None` (xz).
-fn dpkg_build(
+pub(crate) fn dpkg_build(
     work: &Path,
     stage: &Path,
     control: &str,
@@ -911,7 +911,7 @@ fn dpkg_build(
     out
 }
 
-fn control(name: &str, version: &str) -> String {
+pub(crate) fn control(name: &str, version: &str) -> String {
     format!(
         "Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: venvjail tests <tests@example.org>\n\
          Description: venvjail package test\n a deb built by the test suite\n"
