@@ -398,3 +398,88 @@ fn sbom_to_an_unwritable_path_fails_before_extracting() {
     assert!(!dir.path().join("venv").exists());
     assert!(!dir.path().join("sbom.json").exists());
 }
+
+/// A distribution no package wrote (already in a `--force`d DEST_DIR) is
+/// listed and contained by the venv itself; one a deb wrote is generated
+/// from the deb.
+#[test]
+fn sbom_lists_a_distribution_no_package_wrote() {
+    if !have_tools("sbom_lists_a_distribution_no_package_wrote", &["dpkg-deb"])
+        || !on_path("python3")
+    {
+        return;
+    }
+    let work = Dir::new();
+    let stage = work.path().join("stage");
+    put(
+        &stage,
+        "usr/lib/python3/dist-packages/delta-3.1.dist-info/METADATA",
+        &metadata("delta", "3.1", ""),
+        0o644,
+    );
+    fs::create_dir(work.path().join("repo")).expect("repo");
+    dpkg_build(
+        &work.path().join("repo"),
+        &stage,
+        &control("python3-delta", "3.1-1"),
+        None,
+        "python3-delta_3.1-1_all.deb",
+    );
+    work.write(
+        "venv/lib/python3/dist-packages/local-0.1.dist-info/METADATA",
+        metadata("local", "0.1", ""),
+    );
+    work.write("empty", "");
+    let out = work
+        .cmd()
+        .args([
+            "-q",
+            "create",
+            "venv",
+            "--force",
+            "-r",
+            "repo",
+            "-i",
+            "empty",
+            "-e",
+            "empty",
+            "-d",
+            "empty",
+            "--sbom",
+            "sbom.json",
+        ])
+        .env_remove("SOURCE_DATE_EPOCH")
+        .run();
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&work.read("sbom.json")).expect("SBOM is JSON");
+    assert_eq!(
+        schema_errors(&schema_validator(), &doc),
+        Vec::<String>::new()
+    );
+    let relationships: Vec<String> = doc["relationships"]
+        .as_array()
+        .expect("relationships")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["spdxElementId"].as_str().expect("element"),
+                r["relationshipType"].as_str().expect("type"),
+                r["relatedSpdxElement"].as_str().expect("related")
+            )
+        })
+        .collect();
+    assert_eq!(
+        relationships,
+        [
+            "SPDXRef-DOCUMENT DESCRIBES SPDXRef-Venv",
+            "SPDXRef-Venv CONTAINS SPDXRef-DEB-python3-delta",
+            "SPDXRef-DEB-python3-delta CONTAINS SPDXRef-Python-delta",
+            "SPDXRef-Python-delta GENERATED_FROM SPDXRef-DEB-python3-delta",
+            "SPDXRef-Venv CONTAINS SPDXRef-Python-local",
+        ]
+    );
+    // No package build time, no SOURCE_DATE_EPOCH: the epoch itself.
+    assert_eq!(doc["creationInfo"]["created"], "1970-01-01T00:00:00Z");
+}
