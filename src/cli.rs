@@ -389,6 +389,9 @@ pub struct CreateArgs {
     /// Write the L3/maintenance track file here.
     #[arg(short, long, value_name = "FILE")]
     pub track: Option<PathBuf>,
+    /// Write an SPDX 2.3 JSON SBOM of the venv here (created from SOURCE_DATE_EPOCH when set).
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Option<PathBuf>,
     /// Accepted for venvjail.py compatibility; unused.
     #[arg(short = 'v', long = "version", value_name = "VERSION")]
     pub package_version: Option<String>,

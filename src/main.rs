@@ -17,6 +17,7 @@ use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
 use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
 use venvjail::create::bundle::{CreateOptions, MatchOn};
 use venvjail::create::extract::ConflictPolicy;
+use venvjail::create::sbom::{self, SbomOptions};
 use venvjail::output::{ColorChoice, Reporter};
 use venvjail::rules::Selection;
 use venvjail::service::{self, Params};
@@ -188,6 +189,15 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 },
                 remove: load_list(&args.remove, "nothing is removed", report)?,
                 track: args.track,
+                sbom: match args.sbom {
+                    Some(path) => Some(SbomOptions {
+                        path,
+                        source_date_epoch: sbom::source_date_epoch(
+                            std::env::var_os("SOURCE_DATE_EPOCH").as_deref(),
+                        )?,
+                    }),
+                    None => None,
+                },
                 match_on: match args.match_on {
                     cli::MatchOn::Name => MatchOn::Name,
                     cli::MatchOn::Filename => MatchOn::FileName,

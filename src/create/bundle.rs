@@ -9,7 +9,8 @@ use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
 use super::package::{read_info, PackageInfo};
 use super::pipeline::extract_package;
 use super::relocate::{self, Relocation};
-use super::{records, venv};
+use super::sbom::{self, IncludedPackage, SbomOptions};
+use super::{distributions, records, venv};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
 
@@ -40,6 +41,8 @@ pub struct CreateOptions {
     pub remove: PackageList,
     /// Where to write the track file.
     pub track: Option<PathBuf>,
+    /// Where and how to write the SBOM (`--sbom`).
+    pub sbom: Option<SbomOptions>,
     /// What the lists match.
     pub match_on: MatchOn,
     /// What a conflict does.
@@ -101,6 +104,9 @@ pub fn create(
     check_dest(&opts.dest, opts.force)?;
     if let Some(track) = &opts.track {
         check_writable(track)?;
+    }
+    if let Some(sbom) = &opts.sbom {
+        sbom::check_target(&sbom.path)?;
     }
     // Every package is read (headers only) and selected before anything is written.
     let mut candidates = Vec::new();
@@ -168,6 +174,10 @@ pub fn create(
             c.path, c.first, c.second, c.second
         ));
     }
+    if let Some(sbom) = &opts.sbom {
+        out.warnings
+            .append(&mut write_sbom(sbom, &dest, &selected, &extractor)?);
+    }
     let log = records::packages_log(&out.included, &out.excluded, &out.removed);
     crate::atomic_write::replace_file(&dest.join("packages.log"), log.as_bytes())?;
     if let Some(track) = &opts.track {
@@ -193,6 +203,32 @@ fn absolute(path: &Path) -> Result<PathBuf, Error> {
         }
     }
     Ok(out)
+}
+
+/// Writes the SBOM of the extracted venv; returns its warnings.
+fn write_sbom(
+    sbom: &SbomOptions,
+    dest: &Path,
+    selected: &[(String, PathBuf, PackageInfo)],
+    extractor: &Extractor,
+) -> Result<Vec<String>, Error> {
+    let (found, warnings) = distributions::find(dest, extractor.owners())?;
+    let packages: Vec<IncludedPackage<'_>> = selected
+        .iter()
+        .map(|(file_name, path, info)| IncludedPackage {
+            file_name,
+            path,
+            info,
+        })
+        .collect();
+    // `create .` names the venv after the directory it is.
+    let name = match dest.file_name() {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => file_name(&dest.canonicalize().map_err(|e| Error::read(dest, e))?),
+    };
+    let doc = sbom::document(&name, &packages, &found, sbom.source_date_epoch)?;
+    crate::atomic_write::replace_file(&sbom.path, &doc)?;
+    Ok(warnings)
 }
 
 /// DEST must be absent or empty, unless `force`.

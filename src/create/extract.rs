@@ -266,13 +266,25 @@ impl Extractor {
         Ok(())
     }
 
+    /// Who wrote each path: (path relative to DEST as stored, package
+    /// name), the last writer for a path two packages shipped.
+    pub fn owners(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.owners
+            .iter()
+            .map(|(path, (package, _))| (path.as_str(), package.as_str()))
+    }
+
     /// Applies the directories' modes and times; call once at the end.
     pub fn finish(&mut self) -> std::io::Result<()> {
         // Deepest first, so setting a parent's mtime comes last.
         let mut dirs: Vec<_> = self.dirs.drain().collect();
         dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
         for (path, (mode, mtime)) in dirs {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o1777))?;
+            match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o1777)) {
+                // `remove-file` removed it after extraction.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                other => other?,
+            }
             let dir = std::fs::File::open(&path)?;
             dir.set_modified(time(mtime))?;
         }

@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod cpio;
 pub mod deb;
+pub mod distributions;
 pub mod entry;
 pub mod extract;
 pub mod package;
@@ -13,6 +14,7 @@ pub mod pipeline;
 pub mod records;
 pub mod relocate;
 pub mod rpm;
+pub mod sbom;
 pub mod stripped;
 pub mod venv;
 

@@ -22,6 +22,12 @@ pub struct PackageInfo {
     pub arch: String,
     /// The DISTURL (RPM only).
     pub disturl: Option<String>,
+    /// The License tag (RPM only).
+    pub license: Option<String>,
+    /// The Vendor tag (RPM only).
+    pub vendor: Option<String>,
+    /// The build time, seconds since 1970 (RPM only).
+    pub build_time: Option<u32>,
     /// True for a deb.
     pub is_deb: bool,
     /// True for a source RPM.
@@ -66,6 +72,9 @@ fn rpm_info(h: &rpm::RpmInfo) -> PackageInfo {
         release: h.release.clone(),
         arch: h.arch.clone(),
         disturl: h.disturl.clone(),
+        license: h.license.clone(),
+        vendor: h.vendor.clone(),
+        build_time: h.build_time,
         is_deb: false,
         is_source: h.is_source,
     }

@@ -16,6 +16,9 @@ const TAG_NAME: u32 = 1000;
 const TAG_VERSION: u32 = 1001;
 const TAG_RELEASE: u32 = 1002;
 const TAG_EPOCH: u32 = 1003;
+const TAG_BUILDTIME: u32 = 1006;
+const TAG_VENDOR: u32 = 1011;
+const TAG_LICENSE: u32 = 1014;
 const TAG_ARCH: u32 = 1022;
 const TAG_SOURCERPM: u32 = 1044;
 const TAG_DISTURL: u32 = 1123;
@@ -57,6 +60,12 @@ pub struct RpmInfo {
     pub arch: String,
     /// `DISTURL`, when set.
     pub disturl: Option<String>,
+    /// `LICENSE`, when set.
+    pub license: Option<String>,
+    /// `VENDOR`, when set.
+    pub vendor: Option<String>,
+    /// `BUILDTIME` (seconds since 1970), when set.
+    pub build_time: Option<u32>,
     /// True for a source package (no `SOURCERPM`).
     pub is_source: bool,
     /// `PAYLOADFORMAT` (`cpio`).
@@ -114,6 +123,9 @@ pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, Package
         release: string(TAG_RELEASE).unwrap_or_default(),
         arch: string(TAG_ARCH).unwrap_or_default(),
         disturl: string(TAG_DISTURL),
+        license: string(TAG_LICENSE),
+        vendor: string(TAG_VENDOR),
+        build_time: main.int32(TAG_BUILDTIME),
         is_source: main.string(TAG_SOURCERPM).is_none(),
         payload_format: string(TAG_PAYLOADFORMAT).unwrap_or_else(|| "cpio".into()),
         payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_default(),

@@ -24,6 +24,7 @@ mod packages;
 mod requirements;
 mod roundtrip_props;
 mod rpmspec_oracle;
+mod sbom;
 mod service;
 mod service_requirements;
 mod spec_cli;

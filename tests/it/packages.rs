@@ -373,7 +373,7 @@ fn binary(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-fn put(root: &Path, rel: &str, data: &[u8], mode: u32) {
+pub(crate) fn put(root: &Path, rel: &str, data: &[u8], mode: u32) {
     let p = root.join(rel);
     fs::create_dir_all(p.parent().expect("parent")).expect("create parent");
     fs::write(&p, data).expect("write staged file");
@@ -765,7 +765,7 @@ const RPM_PAYLOADS: [(&str, &str); 6] = [
     ("none", "w.ufdio"),
 ];
 
-const RPM_TOOLS: [&str; 4] = ["rpmbuild", "rpm", "rpm2cpio", "cpio"];
+pub(crate) const RPM_TOOLS: [&str; 4] = ["rpmbuild", "rpm", "rpm2cpio", "cpio"];
 
 #[test]
 fn rpms_read_like_rpm2cpio_and_cpio() {
@@ -890,7 +890,7 @@ fn conflicting_rpms_both_read() {
 
 /// Builds a deb from `stage` (which gets a `DEBIAN/control`) with
 /// `dpkg-deb --build`, with `-Z<compression>` unless it is `None` (xz).
-fn dpkg_build(
+pub(crate) fn dpkg_build(
     work: &Path,
     stage: &Path,
     control: &str,
@@ -911,7 +911,7 @@ fn dpkg_build(
     out
 }
 
-fn control(name: &str, version: &str) -> String {
+pub(crate) fn control(name: &str, version: &str) -> String {
     format!(
         "Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: venvjail tests <tests@example.org>\n\
          Description: venvjail package test\n a deb built by the test suite\n"
@@ -1299,4 +1299,44 @@ fn create_extracts_what_rpm2cpio_and_cpio_extract() {
         log.starts_with("# Included packages\nconflict-a-1.0-1.noarch.rpm\n"),
         "{log}"
     );
+}
+
+/// Regression: `remove-file` removing a directory a package lists made
+/// `create` fail at the end ("cannot write DEST: no such file or
+/// directory") while applying that directory's mode and mtime.
+#[test]
+fn remove_file_may_remove_a_directory_a_package_ships() {
+    if !have_tools(
+        "remove_file_may_remove_a_directory_a_package_ships",
+        &["dpkg-deb"],
+    ) || !on_path("python3")
+    {
+        return;
+    }
+    let work = tempfile::tempdir().expect("work dir");
+    let stage = work.path().join("stage");
+    put(&stage, "usr/share/gone/file.txt", b"removed\n", 0o644);
+    put(&stage, "usr/share/kept/file.txt", b"kept\n", 0o644);
+    let repo = work.path().join("repo");
+    fs::create_dir(&repo).expect("repo dir");
+    dpkg_build(
+        &repo,
+        &stage,
+        &control("gone", "1.0"),
+        Some("gzip"),
+        "gone_1.0_all.deb",
+    );
+    fs::write(work.path().join("remove-file"), "usr/share/gone$\n").expect("remove-file");
+    fs::write(work.path().join("empty"), "").expect("empty list");
+    let out = Command::new(env!("CARGO_BIN_EXE_venvjail"))
+        .args([
+            "-q", "create", "venv", "-r", "repo", "-i", "empty", "-e", "empty",
+        ])
+        .current_dir(work.path())
+        .output()
+        .expect("run venvjail create");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success());
+    assert!(!work.path().join("venv/usr/share/gone").exists());
+    assert!(work.path().join("venv/usr/share/kept/file.txt").is_file());
 }
