@@ -234,7 +234,9 @@ fn create(dir: &Path, repo: &Path, work: &Path, epoch: Option<&str>) -> String {
         "venvjail: [1/4] extracting libplain1-0.1-1.1.noarch.rpm\n\
          venvjail: [2/4] extracting python3-delta_3.1-2_all.deb\n\
          venvjail: [3/4] extracting python311-alpha-1.0-1.1.noarch.rpm\n\
-         venvjail: [4/4] extracting python311-beta-2.0-1.1.noarch.rpm\n"
+         venvjail: [4/4] extracting python311-beta-2.0-1.1.noarch.rpm\n\
+         venvjail: warning: lib/python3.11/encodings: no standard library in the bundle, \
+         so the bin/python* loaders do not set PYTHONHOME and the venv runs on the system's Python 3.11\n"
     );
     assert!(
         out.stdout
