@@ -40,6 +40,9 @@ pub enum Error {
     /// OBS could not be reached or refused the request.
     #[error(transparent)]
     Obs(#[from] crate::obs::ObsError),
+    /// `verify` could not scan the venv.
+    #[error(transparent)]
+    Verify(#[from] crate::create::verify::VerifyError),
     /// An input is invalid; the message names the file and line.
     #[error("{0}")]
     Invalid(String),

@@ -14,6 +14,7 @@ pub mod records;
 pub mod rpm;
 pub mod stripped;
 pub mod venv;
+pub mod verify;
 
 pub use entry::{Entry, EntryKind, PackageError};
 pub use package::{read_package, PackageInfo};

@@ -27,3 +27,4 @@ mod service;
 mod spec_cli;
 mod spec_deps_snapshots;
 mod spec_edit;
+mod verify;
