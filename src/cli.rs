@@ -85,6 +85,15 @@ pub enum Command {
     Exclude(ExcludeArgs),
     /// Check a package directory offline, for CI (exit 0 clean, 1 findings, 2 error).
     Lint(LintArgs),
+    /// Find the files of a venv that still hold its build-time path (exit 0 clean, 1 leftovers, 2 error).
+    ///
+    /// Reads every regular file under DEST, text and binary (ELF, .pyc…), and
+    /// every symlink's target, without following symlinks. Prints
+    /// `PATH: N occurrence(s)` per file (PATH relative to DEST; a symlink adds
+    /// ` (symlink target)`), sorted, then the count on the last line. The
+    /// build root is also searched for in its canonical form when it is
+    /// reached through a symlink.
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -195,6 +204,20 @@ pub struct LintArgs {
     /// Count warnings as findings (exit 1).
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The venv directory.
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// The venv's build-time path, the string that must not be left (e.g. DEST's absolute path).
+    #[arg(long, value_name = "PATH")]
+    pub build_root: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Where to look in OBS (shared by `include` and `binary`).

@@ -46,6 +46,9 @@ pub enum Error {
     /// Requirements that cannot be mapped (no flavour).
     #[error(transparent)]
     Mapping(#[from] crate::requirements::MappingError),
+    /// `verify` could not scan the venv.
+    #[error(transparent)]
+    Verify(#[from] crate::create::verify::VerifyError),
     /// An input is invalid; the message names the file and line.
     #[error("{0}")]
     Invalid(String),

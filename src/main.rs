@@ -14,6 +14,7 @@ use venvjail::commands::load_list;
 use venvjail::commands::requires::RequiresOptions;
 use venvjail::commands::service::ServiceOptions;
 use venvjail::commands::spec::{self, DepsFormat, DepsOptions, EditOptions};
+use venvjail::commands::verify::{self, VerifyOptions};
 use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
 use venvjail::create::bundle::{CreateOptions, MatchOn};
 use venvjail::create::extract::ConflictPolicy;
@@ -224,6 +225,14 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 &mut out,
                 report,
             )?;
+        }
+        Command::Verify(args) => {
+            let opts = VerifyOptions {
+                dest: args.dest,
+                build_root: args.build_root,
+                json: args.format == Format::Json,
+            };
+            code = verify::run(&opts, &mut out)?;
         }
         Command::Exclude(args) => {
             exclude::run(args.compat, args.output.as_deref(), &mut out, report)?;

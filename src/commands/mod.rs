@@ -9,6 +9,7 @@ pub mod list_output;
 pub mod requires;
 pub mod service;
 pub mod spec;
+pub mod verify;
 
 use std::path::Path;
 use std::time::Duration;

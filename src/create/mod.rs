@@ -17,6 +17,7 @@ pub mod rpm;
 pub mod sbom;
 pub mod stripped;
 pub mod venv;
+pub mod verify;
 
 pub use entry::{Entry, EntryKind, PackageError};
 pub use package::{read_package, PackageInfo};

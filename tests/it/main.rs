@@ -30,3 +30,4 @@ mod service_requirements;
 mod spec_cli;
 mod spec_deps_snapshots;
 mod spec_edit;
+mod verify;
