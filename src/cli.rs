@@ -415,6 +415,9 @@ pub struct CreateArgs {
     /// Write an SPDX 2.3 JSON SBOM of the venv here (created from SOURCE_DATE_EPOCH when set).
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
+    /// Fail (exit 2) when a file of the relocated venv still holds the build path.
+    #[arg(long)]
+    pub strict: bool,
     /// Accepted for venvjail.py compatibility; unused.
     #[arg(short = 'v', long = "version", value_name = "VERSION")]
     pub package_version: Option<String>,

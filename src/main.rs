@@ -213,6 +213,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 no_relocate_shebang: args.no_relocate_shebang_list,
                 fix_links: args.fix_links,
                 python_version: args.python_version,
+                strict: args.strict,
                 dest: args.dest_dir,
             };
             code = commands::create::run(&opts, &mut out, report)?;

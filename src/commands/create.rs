@@ -30,6 +30,13 @@ pub fn run(opts: &CreateOptions, out: &mut dyn Write, report: &Reporter) -> Resu
     for w in &outcome.warnings {
         report.warning(None, w);
     }
+    let (files, verified) = &outcome.leftovers;
+    for f in files {
+        report.warning(None, &format!("{f} of the build path"));
+    }
+    if !files.is_empty() {
+        report.warning(None, verified);
+    }
     writeln!(out, "{}", outcome.summary()).map_err(Error::stdout)?;
     Ok(0)
 }

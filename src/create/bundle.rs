@@ -10,7 +10,7 @@ use super::package::{read_info, PackageInfo};
 use super::pipeline::extract_package;
 use super::relocate::{self, Relocation};
 use super::sbom::{self, IncludedPackage, SbomOptions};
-use super::{distributions, records, venv};
+use super::{distributions, records, venv, verify};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
 
@@ -59,6 +59,8 @@ pub struct CreateOptions {
     pub fix_links: Vec<PathBuf>,
     /// `-p X.Y`, when given (else read from the venv's `pyvenv.cfg`).
     pub python_version: Option<String>,
+    /// Leftovers of the build path fail the run (`--strict`).
+    pub strict: bool,
 }
 
 /// What a run did.
@@ -78,6 +80,9 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     /// What relocation changed.
     pub relocation: relocate::Report,
+    /// Files of the relocated venv that still hold the build path, one
+    /// line each (`path: N occurrences`), and the verifier's closing line.
+    pub leftovers: (Vec<String>, String),
 }
 
 impl Outcome {
@@ -164,6 +169,20 @@ pub fn create(
         fix_links: opts.fix_links.clone(),
     };
     out.relocation = relocate::relocate(&relocation).map_err(|e| Error::Invalid(e.to_string()))?;
+    // Step 7: what relocation could not reach is reported, per file.
+    let needles = verify::needles(&dest)?;
+    let found = verify::scan(&dest, &needles)?;
+    out.leftovers = (
+        found.files.iter().map(ToString::to_string).collect(),
+        found.summary(&needles),
+    );
+    if opts.strict && !found.is_clean() {
+        return Err(Error::Invalid(format!(
+            "{} (--strict): {}",
+            out.leftovers.1,
+            out.leftovers.0.join(", ")
+        )));
+    }
     out.stats = extractor.stats;
     out.conflicts = std::mem::take(&mut extractor.conflicts);
     out.warnings.append(&mut extractor.warnings);

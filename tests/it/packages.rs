@@ -519,17 +519,17 @@ fn edge_tree(root: &Path) {
 
 // --------------------------------------------------------------------- RPM
 
-struct RpmSpec<'a> {
-    name: &'a str,
-    epoch: Option<u32>,
-    version: &'a str,
-    release: &'a str,
-    files: &'a str,
-    payload: &'a str,
+pub(crate) struct RpmSpec<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) epoch: Option<u32>,
+    pub(crate) version: &'a str,
+    pub(crate) release: &'a str,
+    pub(crate) files: &'a str,
+    pub(crate) payload: &'a str,
 }
 
 /// Builds one noarch RPM whose `%install` copies `stage`; returns its path.
-fn rpmbuild(work: &Path, stage: &Path, spec: &RpmSpec<'_>) -> PathBuf {
+pub(crate) fn rpmbuild(work: &Path, stage: &Path, spec: &RpmSpec<'_>) -> PathBuf {
     let top = work.join(format!("top-{}", spec.name));
     fs::create_dir_all(&top).expect("create topdir");
     let epoch = spec
