@@ -75,7 +75,7 @@ fn stage(root: &Path, py: &str) {
         b"Metadata-Version: 2.1\nName: hello\nVersion: 1.0\n",
         0o644,
     );
-    let record = run(Command::new("python3").arg("-c").arg(format!(
+    let record = run(Command::new("python3").arg("-c").arg(
         r#"
 import base64, hashlib, os, sys
 root, site = sys.argv[1], sys.argv[2]
@@ -83,16 +83,16 @@ rows = []
 for rel in ["hello/__init__.py", "../../../bin/hello", "../../../bin/hello-env", "hello-1.0.dist-info/METADATA"]:
     data = open(os.path.join(root, site, rel), "rb").read()
     h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    rows.append(f"{{rel}},sha256={{h}},{{len(data)}}")
+    rows.append(f"{rel},sha256={h},{len(data)}")
 cache = os.path.join(root, site, "hello/__pycache__")
 for name in sorted(os.listdir(cache)):
     data = open(os.path.join(cache, name), "rb").read()
     h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    rows.append(f"hello/__pycache__/{{name}},sha256={{h}},{{len(data)}}")
+    rows.append(f"hello/__pycache__/{name},sha256={h},{len(data)}")
 rows.append("hello-1.0.dist-info/RECORD,,")
 print("\n".join(rows))
-"#
-    ))
+"#,
+    )
     .arg(root)
     .arg(&site));
     put(root, &format!("{dist}/RECORD"), record.as_bytes(), 0o644);
