@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use venvjail::create::extract::{ConflictPolicy, Extractor, Stats};
-use venvjail::create::pipeline::extract_package;
+use venvjail::create::pipeline::{extract_package, extract_packages, Job};
 
 const ROUNDS: usize = 3;
 const RSS_RUNS: usize = 3;
@@ -94,6 +94,33 @@ fn round(
     total
 }
 
+/// Seconds to extract every package into one fresh dir, as `create` (one
+/// reader thread for all) and venvjail.py (one `rpm2cpio | cpio` after the
+/// other into DEST) do.
+fn one_dest(packages: &[PathBuf], scratch: &Path, venvjail: bool) -> f64 {
+    let dir = fresh(scratch);
+    let started = Instant::now();
+    if venvjail {
+        let names: Vec<String> = packages
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let jobs: Vec<Job<'_>> = packages
+            .iter()
+            .zip(&names)
+            .map(|(path, name)| Job { path, name })
+            .collect();
+        let mut x = Extractor::new(dir.path(), ConflictPolicy::Warn).unwrap();
+        extract_packages(&jobs, &mut x, &mut |_| {}, &mut |_, _| {}).unwrap();
+        x.finish().unwrap();
+    } else {
+        for p in packages {
+            cpio(p, dir.path()).unwrap();
+        }
+    }
+    started.elapsed().as_secs_f64()
+}
+
 fn best_median(mut v: Vec<f64>) -> (f64, f64) {
     v.sort_by(f64::total_cmp);
     (v[0], v[v.len() / 2])
@@ -150,6 +177,13 @@ fn measure(label: &str, scratch: &Path, packages: &[PathBuf], big: &Path) {
         big_ours.push(round(&big, scratch, &venvjail));
         big_theirs.push(round(&big, scratch, &cpio));
     }
+    let (mut all_ours, mut all_theirs) = (vec![], vec![]);
+    for _ in 0..ROUNDS {
+        all_ours.push(one_dest(packages, scratch, true));
+        all_theirs.push(one_dest(packages, scratch, false));
+    }
+    let (aob, aom) = best_median(all_ours);
+    let (atb, atm) = best_median(all_theirs);
     let (ob, om) = best_median(ours);
     let (tb, tm) = best_median(theirs);
     let (bob, bom) = best_median(big_ours);
@@ -161,6 +195,12 @@ fn measure(label: &str, scratch: &Path, packages: &[PathBuf], big: &Path) {
         "  ratio: {:.1}x faster (median; best {:.1}x; target >= 5x)",
         tm / om,
         tb / ob
+    );
+    println!(
+        "  as create does it (all packages into one DEST): venvjail best {aob:.2} s  median {aom:.2} s; \
+         rpm2cpio | cpio per package best {atb:.2} s  median {atm:.2} s: {:.1}x faster (median; best {:.1}x)",
+        atm / aom,
+        atb / aob
     );
     println!(
         "  50 MB file: venvjail best {bob:.3} s  median {bom:.3} s; rpm2cpio | cpio best {btb:.3} s  median {btm:.3} s ({:.1}x)",
@@ -179,6 +219,20 @@ fn main() {
         return;
     }
 
+    if let Some(i) = args.iter().position(|a| a == "--extract-all") {
+        // For profilers: every cached package into DEST, as `create` does.
+        let dest = Path::new(&args[i + 1]);
+        let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-packages/rpms");
+        let mut all: Vec<PathBuf> = std::fs::read_dir(cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with(BIG))
+            .collect();
+        all.sort();
+        let secs = one_dest(&all, dest, true);
+        println!("{} packages in {secs:.3} s", all.len());
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cache = root.join("target/bench-packages");
     let status = Command::new("sh")

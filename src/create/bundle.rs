@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::extract::{Conflict, ConflictPolicy, Extractor, Stats};
 use super::package::{read_info, PackageInfo};
-use super::pipeline::extract_package;
+use super::pipeline::{extract_packages, Job};
 use super::relocate::{self, Relocation};
 use super::sbom::{self, IncludedPackage, SbomOptions};
 use super::{distributions, records, venv, verify};
@@ -146,12 +146,20 @@ pub fn create(
         source,
     })?;
     let total = selected.len();
-    for (n, (file_name, path, info)) in selected.iter().enumerate() {
-        progress(n + 1, total, file_name);
-        extract_package(path, &info.name, &mut extractor)
-            .map_err(|e| Error::Invalid(e.to_string()))?;
-        out.included.push(file_name.clone());
-    }
+    let jobs: Vec<Job<'_>> = selected
+        .iter()
+        .map(|(_, path, info)| Job {
+            path,
+            name: &info.name,
+        })
+        .collect();
+    extract_packages(
+        &jobs,
+        &mut extractor,
+        &mut |n| progress(n + 1, total, &selected[n].0),
+        &mut |n, _| out.included.push(selected[n].0.clone()),
+    )
+    .map_err(|e| Error::Invalid(e.to_string()))?;
     out.removed = remove_files(&dest, &opts.remove)?;
     extractor.finish().map_err(|source| Error::Write {
         path: dest.clone(),

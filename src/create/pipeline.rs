@@ -5,13 +5,15 @@
 //! Decompression is about a third of the work and the file system the
 //! rest, so overlapping them is the cheapest speed-up that keeps the
 //! extraction order (and so conflicts and "last wins") exactly sequential.
-//! Memory stays bounded: at most [`DEPTH`] chunks of [`CHUNK`] bytes are in
-//! flight, whatever the file or package size, and chunk buffers are
-//! recycled rather than allocated per entry.
+//! Entries travel in batches (up to 256 KiB of data or 64 messages), so
+//! the threads hand over once per batch rather than once per file. Memory
+//! stays bounded: at most [`DEPTH`] batches are in flight, whatever the
+//! file or package size, and chunk buffers are recycled rather than
+//! allocated per entry.
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use super::entry::{Entry, EntryKind, PackageError};
 use super::extract::{ExtractError, Extractor};
@@ -19,8 +21,13 @@ use super::package::{read_package, PackageInfo};
 
 /// Bytes of file data per message.
 pub const CHUNK: usize = 128 * 1024;
-/// Messages in flight between the threads.
-pub const DEPTH: usize = 32;
+/// Batches in flight between the threads.
+pub const DEPTH: usize = 8;
+/// A batch is sent when it holds this many bytes of file data…
+const BATCH_BYTES: usize = 256 * 1024;
+/// …or this many messages: small entries travel together, so the threads
+/// wake each other once per batch, not once per file.
+const BATCH_MESSAGES: usize = 64;
 
 /// Why a package could not be extracted.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +69,17 @@ enum Message {
     },
     /// The next piece of the current entry's data.
     Chunk(Piece),
+    /// The package of this index was read to its end (or failed).
+    Done(usize, Result<PackageInfo, PackageError>),
+}
+
+/// One package to extract: its file and the name messages use.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The package file.
+    pub path: &'a Path,
+    /// The package name (for conflicts and messages).
+    pub name: &'a str,
 }
 
 /// Extracts the package at `path` as `package` into `extractor`'s
@@ -71,24 +89,104 @@ pub fn extract_package(
     package: &str,
     extractor: &mut Extractor,
 ) -> Result<PackageInfo, ExtractPackageError> {
-    let (tx, rx) = sync_channel::<Message>(DEPTH);
+    let mut info = None;
+    extract_packages(
+        &[Job {
+            path,
+            name: package,
+        }],
+        extractor,
+        &mut |_| {},
+        &mut |_, i| info = Some(i),
+    )?;
+    info.ok_or_else(|| {
+        ExtractPackageError::Read(PackageError::Corrupt {
+            package: path.display().to_string(),
+            entry: "payload".into(),
+            reason: "the reader stopped without a result".into(),
+        })
+    })
+}
+
+/// Extracts `jobs` in order into `extractor`'s destination. One reader
+/// thread goes through all of them, so the next package is already being
+/// decompressed while the last files of the previous one are written;
+/// `started(i)` is called when job `i`'s first entry is written (or when
+/// it turns out empty), `done(i, info)` when it is complete. Stops at the
+/// first failure, which names its package.
+pub fn extract_packages(
+    jobs: &[Job<'_>],
+    extractor: &mut Extractor,
+    started: &mut dyn FnMut(usize),
+    done: &mut dyn FnMut(usize, PackageInfo),
+) -> Result<(), ExtractPackageError> {
+    let (tx, rx) = sync_channel::<Vec<Message>>(DEPTH);
     let (recycle, spare) = channel::<Vec<u8>>();
+    let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_into(path, &tx, &spare));
-        let mut failure = None;
-        while let Ok(message) = rx.recv() {
-            let Message::Entry {
-                path,
-                kind,
-                mode,
-                mtime,
-                first,
-            } = message
-            else {
-                continue; // chunks of an entry already drained
+        let stop = &stop;
+        let reader = scope.spawn(move || {
+            let mut out = Outbox {
+                tx: &tx,
+                batch: Vec::new(),
+                bytes: 0,
             };
+            for (i, job) in jobs.iter().enumerate() {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let result = read_into(job.path, &mut out, &spare);
+                let failed = result.is_err();
+                if !out.push(Message::Done(i, result)) || !out.flush() || failed {
+                    break;
+                }
+            }
+        });
+        let mut inbox = Inbox {
+            rx,
+            queue: std::collections::VecDeque::new(),
+        };
+        let mut current = 0;
+        let mut announced = false;
+        let mut failure = None;
+        let mut outcome = Ok(());
+        while let Some(message) = inbox.next() {
+            let (path, kind, mode, mtime, first) = match message {
+                Message::Entry {
+                    path,
+                    kind,
+                    mode,
+                    mtime,
+                    first,
+                } => (path, kind, mode, mtime, first),
+                Message::Chunk(_) => continue, // of an entry already drained
+                Message::Done(i, result) => {
+                    if !announced {
+                        started(i);
+                    }
+                    announced = false;
+                    current = i + 1;
+                    // A read error wins over the write error it caused.
+                    match (result, failure.take()) {
+                        (Err(e), _) => outcome = Err(ExtractPackageError::Read(e)),
+                        (Ok(_), Some(e)) => outcome = Err(ExtractPackageError::Extract(e)),
+                        (Ok(info), None) => done(i, info),
+                    }
+                    if outcome.is_err() {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        // Let the reader finish what it started.
+                        while inbox.next().is_some() {}
+                        break;
+                    }
+                    continue;
+                }
+            };
+            if !announced {
+                started(current);
+                announced = true;
+            }
             let mut data = PieceReader {
-                rx: &rx,
+                inbox: &mut inbox,
                 recycle: &recycle,
                 piece: first,
                 pos: 0,
@@ -101,31 +199,26 @@ pub fn extract_package(
                     mtime,
                     data: &mut data,
                 };
-                // After a failure the rest is still read, so that a
-                // corrupt payload is reported as such, as it would be
-                // without the thread.
-                if let Err(e) = extractor.extract(package, entry) {
+                // After a failure the rest of the package is still read,
+                // so that a corrupt payload is reported as such.
+                let name = jobs.get(current).map_or("", |j| j.name);
+                if let Err(e) = extractor.extract(name, entry) {
                     failure = Some(e);
                 }
             }
             data.drain();
         }
-        let read = match reader.join() {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let info = read?;
-        match failure {
-            Some(e) => Err(e.into()),
-            None => Ok(info),
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
         }
+        outcome
     })
 }
 
 /// The reader thread: every entry of the package, sent in pieces.
 fn read_into(
     path: &Path,
-    tx: &std::sync::mpsc::SyncSender<Message>,
+    out: &mut Outbox<'_>,
     spare: &Receiver<Vec<u8>>,
 ) -> Result<PackageInfo, PackageError> {
     read_package(path, &mut |_, entry| {
@@ -151,17 +244,17 @@ fn read_into(
             }
         };
         let mut more = matches!(first.end, End::More);
-        let sent = tx.send(Message::Entry {
+        let sent = out.push(Message::Entry {
             path: entry.path,
             kind: entry.kind,
             mode: entry.mode,
             mtime: entry.mtime,
             first,
         });
-        while more && sent.is_ok() {
+        while more && sent {
             let piece = fill(buffer(u64::MAX), entry.data);
             more = matches!(piece.end, End::More);
-            if tx.send(Message::Chunk(piece)).is_err() {
+            if !out.push(Message::Chunk(piece)) {
                 break;
             }
         }
@@ -184,9 +277,61 @@ fn fill(mut buf: Vec<u8>, data: &mut dyn Read) -> Piece {
     Piece { data: buf, end }
 }
 
+/// The reader's side of the channel: messages gathered into batches.
+struct Outbox<'a> {
+    tx: &'a SyncSender<Vec<Message>>,
+    batch: Vec<Message>,
+    bytes: usize,
+}
+
+impl Outbox<'_> {
+    /// Adds a message, sending the batch when it is full; false when the
+    /// writer is gone.
+    fn push(&mut self, message: Message) -> bool {
+        self.bytes += match &message {
+            Message::Entry { first, .. } => first.data.len(),
+            Message::Chunk(piece) => piece.data.len(),
+            Message::Done(..) => 0,
+        };
+        self.batch.push(message);
+        if self.bytes >= BATCH_BYTES || self.batch.len() >= BATCH_MESSAGES {
+            self.flush()
+        } else {
+            true
+        }
+    }
+
+    /// Sends what is gathered; false when the writer is gone.
+    fn flush(&mut self) -> bool {
+        self.bytes = 0;
+        if self.batch.is_empty() {
+            return true;
+        }
+        self.tx.send(std::mem::take(&mut self.batch)).is_ok()
+    }
+}
+
+/// The writer's side: batches unpacked into messages.
+struct Inbox {
+    rx: Receiver<Vec<Message>>,
+    queue: std::collections::VecDeque<Message>,
+}
+
+impl Inbox {
+    /// The next message, waiting for a batch when none is left.
+    fn next(&mut self) -> Option<Message> {
+        loop {
+            if let Some(m) = self.queue.pop_front() {
+                return Some(m);
+            }
+            self.queue.extend(self.rx.recv().ok()?);
+        }
+    }
+}
+
 /// The writer's view of one entry's data: the pieces as they arrive.
 struct PieceReader<'a> {
-    rx: &'a Receiver<Message>,
+    inbox: &'a mut Inbox,
     recycle: &'a Sender<Vec<u8>>,
     piece: Piece,
     pos: usize,
@@ -200,8 +345,8 @@ impl PieceReader<'_> {
             End::Broken(reason) => return Err(std::io::Error::other(reason.clone())),
             End::More => {}
         }
-        match self.rx.recv() {
-            Ok(Message::Chunk(next)) => {
+        match self.inbox.next() {
+            Some(Message::Chunk(next)) => {
                 let old = std::mem::replace(&mut self.piece, next);
                 let _ = self.recycle.send(old.data);
                 self.pos = 0;
