@@ -71,14 +71,7 @@ mod tests {
         std::fs::write(dest.join("bin/pip-3.11"), "x").unwrap();
         std::os::unix::fs::symlink("/etc/alternatives/pip", dest.join("bin/pip")).unwrap();
         std::os::unix::fs::symlink("/etc/alternatives/wheel", dest.join("bin/wheel")).unwrap();
-        let r = Relocation {
-            dest: dest.clone(),
-            dest_arg: "venv".into(),
-            target: "/opt/venv/venv".into(),
-            python_version: "3.11".into(),
-            no_relocate_shebang: vec![],
-            fix_links: vec![],
-        };
+        let r = Relocation::for_tests(&dest);
         let mut report = Report::default();
         assert_eq!(fix(&r, &mut report).unwrap(), 1);
         assert_eq!(

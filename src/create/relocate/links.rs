@@ -80,12 +80,8 @@ mod tests {
 
     fn relocation(dest: &Path) -> Relocation {
         Relocation {
-            dest: dest.to_path_buf(),
-            dest_arg: "venv".into(),
-            target: "/opt/venv/venv".into(),
-            python_version: "3.11".into(),
-            no_relocate_shebang: vec![],
             fix_links: vec!["share/extra".into()],
+            ..Relocation::for_tests(dest)
         }
     }
 

@@ -94,6 +94,22 @@ pub struct Relocation {
     pub fix_links: Vec<PathBuf>,
 }
 
+impl Relocation {
+    /// A relocation of `dest` to `/opt/venv/venv` for Python 3.11, as the
+    /// unit tests use it.
+    #[cfg(test)]
+    pub(crate) fn for_tests(dest: &Path) -> Self {
+        Self {
+            dest: dest.to_path_buf(),
+            dest_arg: "venv".into(),
+            target: "/opt/venv/venv".into(),
+            python_version: "3.11".into(),
+            no_relocate_shebang: vec![],
+            fix_links: vec![],
+        }
+    }
+}
+
 /// What relocation did.
 #[derive(Debug, Clone, Default)]
 pub struct Report {

@@ -221,4 +221,58 @@ mod tests {
         );
         assert_eq!(run("#!/bin/sh\n'''exec' /usr/bin/perl \"$0\"\n"), None);
     }
+
+    #[test]
+    fn files_binaries_and_excluded_globs() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let dest = d.path();
+        std::fs::create_dir_all(dest.join("bin")).unwrap();
+        std::fs::create_dir_all(dest.join("share/keep")).unwrap();
+        std::fs::write(dest.join("bin/tool"), "#!/usr/bin/python3 -s\nx\n").unwrap();
+        std::fs::set_permissions(
+            dest.join("bin/tool"),
+            std::fs::Permissions::from_mode(0o555),
+        )
+        .unwrap();
+        std::fs::write(
+            dest.join("share/not-executable.py"),
+            "#!/usr/bin/env python3\n",
+        )
+        .unwrap();
+        std::fs::write(dest.join("share/keep/x.py"), "#!/usr/bin/python3\n").unwrap();
+        std::fs::write(dest.join("bin/binary"), b"#!/usr/bin/python\0\x7fELF\n").unwrap();
+        std::os::unix::fs::symlink("tool", dest.join("bin/link")).unwrap();
+        let r = Relocation {
+            no_relocate_shebang: vec!["venv/share/keep/*".into()],
+            ..Relocation::for_tests(dest)
+        };
+        let mut report = Report::default();
+        assert_eq!(fix(&r, &mut report).unwrap(), 2);
+        let read = |p: &str| std::fs::read(dest.join(p)).unwrap();
+        assert_eq!(read("bin/tool"), b"#!/opt/venv/venv/bin/python -s\nx\n");
+        assert_eq!(
+            read("share/not-executable.py"),
+            b"#!/opt/venv/venv/bin/python\n"
+        );
+        assert_eq!(read("share/keep/x.py"), b"#!/usr/bin/python3\n");
+        assert_eq!(read("bin/binary"), b"#!/usr/bin/python\0\x7fELF\n");
+        let mode = std::fs::metadata(dest.join("bin/tool"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o555, "the mode is kept");
+        assert_eq!(
+            report.changed.iter().collect::<Vec<_>>(),
+            ["bin/tool", "share/not-executable.py"]
+        );
+        let bad = Relocation {
+            no_relocate_shebang: vec!["venv/[".into()],
+            ..Relocation::for_tests(dest)
+        };
+        assert_eq!(
+            fix(&bad, &mut report).unwrap_err().to_string(),
+            "--no-relocate-shebang-list: venv/[: unclosed character class; missing ']'"
+        );
+    }
 }

@@ -135,14 +135,7 @@ mod tests {
         std::fs::write(d.path().join("elsewhere.service"), "ExecStart=/x\n").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dest.join("lib/systemd/system/evil.service"))
             .unwrap();
-        let r = Relocation {
-            dest: dest.to_path_buf(),
-            dest_arg: "venv".into(),
-            target: "/opt/venv/venv".into(),
-            python_version: "3.11".into(),
-            no_relocate_shebang: vec![],
-            fix_links: vec![],
-        };
+        let r = Relocation::for_tests(dest);
         let mut report = Report::default();
         assert_eq!(fix(&r, &mut report).unwrap(), 1);
         let unit = dest.join("lib/systemd/system/venv-salt-minion.service");
