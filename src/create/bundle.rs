@@ -177,9 +177,15 @@ pub fn create(
         fix_links: opts.fix_links.clone(),
     };
     out.relocation = relocate::relocate(&relocation).map_err(|e| Error::Invalid(e.to_string()))?;
-    // Step 7: what relocation could not reach is reported, per file.
+    // Step 7: what relocation could not reach is reported, per file. A
+    // venv built where it will live (an absolute DEST_DIR) has nothing to
+    // find.
     let needles = verify::needles(&dest)?;
-    let found = verify::scan(&dest, &needles)?;
+    let found = if absolute(&opts.target)? == dest {
+        verify::Leftovers::default()
+    } else {
+        verify::scan(&dest, &needles)?
+    };
     out.leftovers = (
         found.files.iter().map(ToString::to_string).collect(),
         found.summary(&needles),
