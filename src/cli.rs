@@ -62,8 +62,12 @@ pub enum Command {
     /// Runs `pythonX.Y -m venv --copies --without-pip` with the real interpreter,
     /// then extracts every selected *.rpm and *.deb of --repo (selected by the
     /// package NAME through include-rpm / exclude-rpm), removes what remove-file
-    /// lists, and writes DEST_DIR/packages.log and the track file. This version
-    /// does not relocate the venv yet.
+    /// lists, relocates the venv to where it will live (RELOCATE/DEST_DIR:
+    /// `-l /usr/lib venv-salt-minion` gives /usr/lib/venv-salt-minion; the
+    /// default /opt/venv with `venv` gives /opt/venv/venv; an absolute
+    /// DEST_DIR is used as is), reports the files that still hold the build
+    /// path (--strict: exit 2), and writes DEST_DIR/packages.log and the
+    /// track file.
     Create(CreateArgs),
     /// Read, print and edit spec files.
     #[command(subcommand)]
