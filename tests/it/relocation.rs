@@ -233,6 +233,42 @@ fn a_relocated_venv_runs_where_it_was_moved() {
         )
     );
 
+    // Each activator of this Python: R for VIRTUAL_ENV, the library path
+    // right after `deactivate nondestructive`.
+    for (name, assign, ld) in [
+        ("activate", "VIRTUAL_ENV=", "export LD_LIBRARY_PATH=\""),
+        (
+            "activate.csh",
+            "setenv VIRTUAL_ENV ",
+            "setenv LD_LIBRARY_PATH \"",
+        ),
+        (
+            "activate.fish",
+            "set -gx VIRTUAL_ENV ",
+            "set -gx LD_LIBRARY_PATH \"",
+        ),
+    ] {
+        let text = fs::read_to_string(r.join("bin").join(name)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim() == "deactivate nondestructive")
+            .unwrap_or_else(|| panic!("{name}: no deactivate line"));
+        assert_eq!(
+            lines[at + 1],
+            format!("{ld}{}/lib\"", r.display()),
+            "{name}"
+        );
+        let assigned: Vec<&&str> = lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with(assign))
+            .collect();
+        assert!(!assigned.is_empty(), "{name}: no {assign}");
+        for l in assigned {
+            assert!(l.contains(&*r.to_string_lossy()), "{name}: {l}");
+        }
+    }
+
     // RECORD, checked by Python itself: every listed file has its hash and
     // size; the stale bytecode of the rewritten module is gone from it.
     let record = run(Command::new(&python).arg("-c").arg(
