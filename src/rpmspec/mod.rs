@@ -29,6 +29,7 @@ pub mod expr;
 pub mod line;
 pub mod logical;
 pub mod macro_ref;
+pub mod macro_table;
 pub mod macros;
 pub mod parse;
 pub mod sections;
