@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod cpio;
 pub mod deb;
+pub mod disk;
 pub mod distributions;
 pub mod entry;
 pub mod extract;
