@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use venvjail::create::extract::{ConflictPolicy, Extractor, Stats};
-use venvjail::create::pipeline::{extract_package, extract_packages, Job};
+use venvjail::create::pipeline::{extract_packages, Job};
 
 const ROUNDS: usize = 3;
 const RSS_RUNS: usize = 3;
@@ -26,7 +26,11 @@ const CPIO: &str = "rpm2cpio \"$1\" | cpio --extract --unconditional \
 fn extract(package: &Path, dest: &Path) -> Result<Stats, String> {
     let mut x = Extractor::new(dest, ConflictPolicy::Warn).map_err(|e| e.to_string())?;
     let name = package.file_name().unwrap().to_string_lossy();
-    extract_package(package, &name, &mut x).map_err(|e| e.to_string())?;
+    let job = Job {
+        path: package,
+        name: &name,
+    };
+    extract_packages(&[job], &mut x, &mut |_| {}, &mut |_, _| {}).map_err(|e| e.to_string())?;
     x.finish().map_err(|e| e.to_string())?;
     Ok(x.stats)
 }

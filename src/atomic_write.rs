@@ -29,30 +29,62 @@ pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
             });
         }
     }
+    let replacement = Replacement {
+        mode: existing
+            .as_ref()
+            .map_or(0o644, |m| m.permissions().mode() & 0o7777),
+        // Keeping the owner needs privileges the packager may not have;
+        // the file is then owned by whoever rewrote it, as with `sed -i`.
+        owner: existing.as_ref().map(|m| (m.uid(), m.gid())),
+        mtime: None,
+        sync: true,
+    };
+    write_beside(path, contents, &replacement).map_err(write_err)?;
+    Ok(())
+}
+
+/// What [`write_beside`] gives the new file.
+#[derive(Debug, Clone, Copy)]
+pub struct Replacement {
+    /// Permission bits.
+    pub mode: u32,
+    /// Owner and group to try to keep (failure is not an error).
+    pub owner: Option<(u32, u32)>,
+    /// Modification time to set; `None` leaves "now".
+    pub mtime: Option<std::time::SystemTime>,
+    /// Flush the file and its directory to disk before and after the rename.
+    pub sync: bool,
+}
+
+/// Writes `contents` to a temporary file beside `path`, gives it `how`,
+/// and renames it over `path` (which may not exist): readers see the old
+/// file or the new one, never half of one, and a symlink at `path` is
+/// replaced, never written through.
+pub fn write_beside(path: &Path, contents: &[u8], how: &Replacement) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".venvjail-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    tmp.write_all(contents).map_err(write_err)?;
-    let mode = existing
-        .as_ref()
-        .map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
     let file = tmp.as_file();
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(write_err)?;
-    if let Some(m) = &existing {
-        // Keeping the owner needs privileges the packager may not have;
-        // the file is then owned by whoever rewrote it, as with `sed -i`.
-        let _ = std::os::unix::fs::fchown(file, Some(m.uid()), Some(m.gid()));
+    file.set_permissions(std::fs::Permissions::from_mode(how.mode))?;
+    if let Some((uid, gid)) = how.owner {
+        let _ = std::os::unix::fs::fchown(file, Some(uid), Some(gid));
     }
-    file.sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+    if let Some(mtime) = how.mtime {
+        file.set_modified(mtime)?;
+    }
+    if how.sync {
+        file.sync_all()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    if how.sync {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
     Ok(())
 }

@@ -38,6 +38,19 @@ pub fn run(opts: &CreateOptions, out: &mut dyn Write, report: &Reporter) -> Resu
     for w in &outcome.warnings {
         report.warning(None, w);
     }
+    if report.verbose > 0 {
+        let steps: Vec<String> = outcome
+            .relocation
+            .steps
+            .iter()
+            .map(|(step, n)| format!("{step} {n}"))
+            .collect();
+        report.note(&format!(
+            "venvjail: relocated to {}: {}",
+            opts.target.display(),
+            steps.join(", ")
+        ));
+    }
     let (files, verified) = &outcome.leftovers;
     for f in files {
         report.warning(None, &format!("{f} of the build path"));

@@ -37,46 +37,48 @@ pub struct PackageInfo {
 /// Reads only what a package says about itself (RPM headers, deb control).
 pub fn read_info(path: &Path) -> Result<PackageInfo, PackageError> {
     let name = path.display().to_string();
-    let mut r = open(path)?;
-    let mut magic = [0u8; 8];
-    let n = r.read(&mut magic).unwrap_or(0);
-    let mut r = std::io::Cursor::new(magic[..n].to_vec()).chain(r);
-    if magic.starts_with(b"!<arch>\n") {
-        let d = deb::read(&name, &mut r, None)?;
-        return Ok(PackageInfo {
-            name: d.name,
-            version: d.version,
-            arch: d.arch,
-            is_deb: true,
-            ..Default::default()
-        });
+    match open(path)? {
+        Opened::Deb(mut r) => Ok(deb_info(&deb::read(&name, &mut r, None)?)),
+        Opened::Rpm(mut r) => Ok(rpm::read_headers(&name, &mut r)?.package),
     }
-    let h = rpm::read_headers(&name, &mut r)?;
-    Ok(rpm_info(&h))
 }
 
-fn open(path: &Path) -> Result<BufReader<File>, PackageError> {
+/// A package file opened and told apart by its magic.
+enum Opened {
+    /// `!<arch>`: a deb.
+    Deb(Sniffed),
+    /// Anything else is read as an RPM (whose reader names what is wrong).
+    Rpm(Sniffed),
+}
+
+/// The file with the bytes read to tell its kind put back in front.
+type Sniffed = std::io::Chain<std::io::Cursor<Vec<u8>>, BufReader<File>>;
+
+fn open(path: &Path) -> Result<Opened, PackageError> {
     let file = File::open(path).map_err(|e| PackageError::NotAPackage {
         package: path.display().to_string(),
         format: "RPM",
         reason: crate::error::describe_io(&e),
     })?;
-    Ok(BufReader::with_capacity(1 << 16, file))
+    let mut r = BufReader::with_capacity(1 << 16, file);
+    let mut magic = [0u8; 8];
+    let n = r.read(&mut magic).unwrap_or(0);
+    let sniffed = std::io::Cursor::new(magic[..n].to_vec()).chain(r);
+    Ok(if magic.starts_with(b"!<arch>\n") {
+        Opened::Deb(sniffed)
+    } else {
+        Opened::Rpm(sniffed)
+    })
 }
 
-fn rpm_info(h: &rpm::RpmInfo) -> PackageInfo {
+/// What a deb's control says, as a [`PackageInfo`].
+fn deb_info(d: &deb::DebInfo) -> PackageInfo {
     PackageInfo {
-        name: h.name.clone(),
-        epoch: h.epoch,
-        version: h.version.clone(),
-        release: h.release.clone(),
-        arch: h.arch.clone(),
-        disturl: h.disturl.clone(),
-        license: h.license.clone(),
-        vendor: h.vendor.clone(),
-        build_time: h.build_time,
-        is_deb: false,
-        is_source: h.is_source,
+        name: d.name.clone(),
+        version: d.version.clone(),
+        arch: d.arch.clone(),
+        is_deb: true,
+        ..Default::default()
     }
 }
 
@@ -86,36 +88,20 @@ pub fn read_package(
     visit: &mut dyn FnMut(&PackageInfo, Entry<'_>) -> Result<(), PackageError>,
 ) -> Result<PackageInfo, PackageError> {
     let name = path.display().to_string();
-    let mut r = open(path)?;
-    let mut magic = [0u8; 8];
-    let n = r.read(&mut magic).unwrap_or(0);
-    let mut r = std::io::Cursor::new(magic[..n].to_vec()).chain(r);
-    if magic.starts_with(b"!<arch>\n") {
-        let mut info = PackageInfo {
-            is_deb: true,
-            ..Default::default()
-        };
-        let mut deb_visit = |d: &deb::DebInfo, e: Entry<'_>| {
-            visit(
-                &PackageInfo {
-                    name: d.name.clone(),
-                    version: d.version.clone(),
-                    arch: d.arch.clone(),
-                    is_deb: true,
-                    ..Default::default()
-                },
-                e,
-            )
-        };
-        let d = deb::read(&name, &mut r, Some(&mut deb_visit))?;
-        info.name = d.name;
-        info.version = d.version;
-        info.arch = d.arch;
-        return Ok(info);
+    match open(path)? {
+        Opened::Deb(mut r) => {
+            // The control is read before the data, so the info is made
+            // once, at the first entry, not per entry.
+            let mut info: Option<PackageInfo> = None;
+            let mut deb_visit =
+                |d: &deb::DebInfo, e: Entry<'_>| visit(info.get_or_insert_with(|| deb_info(d)), e);
+            Ok(deb_info(&deb::read(&name, &mut r, Some(&mut deb_visit))?))
+        }
+        Opened::Rpm(mut r) => {
+            let h = rpm::read_headers(&name, &mut r)?;
+            let mut payload = rpm::payload(&name, &h, r)?;
+            cpio::for_each_entry(&name, &mut payload, &h.files, &mut |e| visit(&h.package, e))?;
+            Ok(h.package)
+        }
     }
-    let h = rpm::read_headers(&name, &mut r)?;
-    let info = rpm_info(&h);
-    let mut payload = rpm::payload(&name, &h, r)?;
-    cpio::for_each_entry(&name, &mut payload, &h.files, &mut |e| visit(&info, e))?;
-    Ok(info)
 }

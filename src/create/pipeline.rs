@@ -1,6 +1,7 @@
-//! One package extracted on two threads: a reader thread parses and
-//! decompresses the package and hands its entries over in bounded chunks,
-//! the calling thread writes them through the [`Extractor`].
+//! Packages extracted on two threads: a reader thread parses and
+//! decompresses one package after the other and hands their entries over
+//! in bounded chunks, the calling thread writes them through the
+//! [`Extractor`].
 //!
 //! Decompression is about a third of the work and the file system the
 //! rest, so overlapping them is the cheapest speed-up that keeps the
@@ -80,32 +81,6 @@ pub struct Job<'a> {
     pub path: &'a Path,
     /// The package name (for conflicts and messages).
     pub name: &'a str,
-}
-
-/// Extracts the package at `path` as `package` into `extractor`'s
-/// destination, entry by entry in payload order.
-pub fn extract_package(
-    path: &Path,
-    package: &str,
-    extractor: &mut Extractor,
-) -> Result<PackageInfo, ExtractPackageError> {
-    let mut info = None;
-    extract_packages(
-        &[Job {
-            path,
-            name: package,
-        }],
-        extractor,
-        &mut |_| {},
-        &mut |_, i| info = Some(i),
-    )?;
-    info.ok_or_else(|| {
-        ExtractPackageError::Read(PackageError::Corrupt {
-            package: path.display().to_string(),
-            entry: "payload".into(),
-            reason: "the reader stopped without a result".into(),
-        })
-    })
 }
 
 /// Extracts `jobs` in order into `extractor`'s destination. One reader

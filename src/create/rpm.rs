@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::entry::PackageError;
+use super::package::PackageInfo;
 use super::payload::{decompressor, Compressor};
 
 const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
@@ -38,7 +39,6 @@ const TAG_LONGFILESIZES: u32 = 5008;
 const FILE_GHOST: u32 = 1 << 6;
 
 const TYPE_INT16: u32 = 3;
-
 const TYPE_INT32: u32 = 4;
 const TYPE_INT64: u32 = 5;
 const TYPE_STRING: u32 = 6;
@@ -48,26 +48,9 @@ const TYPE_I18NSTRING: u32 = 9;
 /// What the main header says about a package.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RpmInfo {
-    /// `NAME`.
-    pub name: String,
-    /// `EPOCH`, when set.
-    pub epoch: Option<u32>,
-    /// `VERSION`.
-    pub version: String,
-    /// `RELEASE`.
-    pub release: String,
-    /// `ARCH`.
-    pub arch: String,
-    /// `DISTURL`, when set.
-    pub disturl: Option<String>,
-    /// `LICENSE`, when set.
-    pub license: Option<String>,
-    /// `VENDOR`, when set.
-    pub vendor: Option<String>,
-    /// `BUILDTIME` (seconds since 1970), when set.
-    pub build_time: Option<u32>,
-    /// True for a source package (no `SOURCERPM`).
-    pub is_source: bool,
+    /// NAME, EPOCH, VERSION, RELEASE, ARCH, DISTURL, LICENSE, VENDOR,
+    /// BUILDTIME, and whether it is a source package (no SOURCERPM).
+    pub package: PackageInfo,
     /// `PAYLOADFORMAT` (`cpio`).
     pub payload_format: String,
     /// `PAYLOADCOMPRESSOR`; empty when absent (the payload's magic decides).
@@ -117,16 +100,19 @@ pub fn read_headers(package: &str, r: &mut impl Read) -> Result<RpmInfo, Package
     let (main, _) = read_header(package, r, "main header")?;
     let string = |tag| main.string(tag);
     Ok(RpmInfo {
-        name: string(TAG_NAME).ok_or_else(|| not_rpm("no NAME in the header".into()))?,
-        epoch: main.int32(TAG_EPOCH),
-        version: string(TAG_VERSION).unwrap_or_default(),
-        release: string(TAG_RELEASE).unwrap_or_default(),
-        arch: string(TAG_ARCH).unwrap_or_default(),
-        disturl: string(TAG_DISTURL),
-        license: string(TAG_LICENSE),
-        vendor: string(TAG_VENDOR),
-        build_time: main.int32(TAG_BUILDTIME),
-        is_source: main.string(TAG_SOURCERPM).is_none(),
+        package: PackageInfo {
+            name: string(TAG_NAME).ok_or_else(|| not_rpm("no NAME in the header".into()))?,
+            epoch: main.int32(TAG_EPOCH),
+            version: string(TAG_VERSION).unwrap_or_default(),
+            release: string(TAG_RELEASE).unwrap_or_default(),
+            arch: string(TAG_ARCH).unwrap_or_default(),
+            disturl: string(TAG_DISTURL),
+            license: string(TAG_LICENSE),
+            vendor: string(TAG_VENDOR),
+            build_time: main.int32(TAG_BUILDTIME),
+            is_deb: false,
+            is_source: main.string(TAG_SOURCERPM).is_none(),
+        },
         payload_format: string(TAG_PAYLOADFORMAT).unwrap_or_else(|| "cpio".into()),
         payload_compressor: string(TAG_PAYLOADCOMPRESSOR).unwrap_or_default(),
         files: if main.find(TAG_LONGFILESIZES).is_some() {

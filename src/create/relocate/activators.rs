@@ -42,7 +42,8 @@ pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> 
     let from = r.dest.display().to_string();
     let to = r.target.display().to_string();
     let ld = library_path(r);
-    let mut changed = 0;
+    // Every activator is checked before any is written.
+    let mut rewritten = Vec::new();
     for (name, line) in ACTIVATORS {
         let rel = format!("bin/{name}");
         let path = r.dest.join(&rel);
@@ -64,12 +65,14 @@ pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> 
                 .push(format!("{rel}: no {from} in it to rewrite"));
         }
         if new != text {
-            rewrite(&path, new.as_bytes(), None)?;
-            report.changed.insert(rel);
-            changed += 1;
+            rewritten.push((rel, path, new));
         }
     }
-    Ok(changed)
+    for (rel, path, new) in &rewritten {
+        rewrite(path, new.as_bytes(), None)?;
+        report.changed.insert(rel.clone());
+    }
+    Ok(rewritten.len())
 }
 
 /// One activator rewritten: `from` replaced by `to`, `line` inserted after

@@ -8,13 +8,13 @@
 
 use std::path::Path;
 
-use super::tree::{self, Kind};
+use super::tree::{self, Kind, Node};
 use super::{RelocateError, Relocation, Report};
 
-/// Fixes every alternatives link in DEST; returns how many.
-pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {
+/// Fixes every alternatives link among `nodes` (DEST's tree); returns how many.
+pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize, RelocateError> {
     let mut fixed = 0;
-    for node in tree::walk(&r.dest, &r.dest)? {
+    for node in nodes {
         if node.kind != Kind::Symlink {
             continue;
         }
@@ -73,7 +73,8 @@ mod tests {
         std::os::unix::fs::symlink("/etc/alternatives/wheel", dest.join("bin/wheel")).unwrap();
         let r = Relocation::for_tests(&dest);
         let mut report = Report::default();
-        assert_eq!(fix(&r, &mut report).unwrap(), 1);
+        let nodes = tree::walk(&dest, &dest).unwrap();
+        assert_eq!(fix(&r, &nodes, &mut report).unwrap(), 1);
         assert_eq!(
             std::fs::read_link(dest.join("bin/pip")).unwrap(),
             Path::new("pip-3.11")

@@ -73,22 +73,18 @@ fn write_loader(
     original: &std::path::Path,
     text: &str,
 ) -> Result<(), RelocateError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let err = |e: std::io::Error| RelocateError::io(path, &e);
-    let mtime = std::fs::symlink_metadata(original)
-        .and_then(|m| m.modified())
-        .map_err(err)?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o755)
-        .open(path)
-        .map_err(err)?;
-    f.write_all(text.as_bytes()).map_err(err)?;
-    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .map_err(err)?;
-    f.set_modified(mtime).map_err(err)
+    let how = crate::atomic_write::Replacement {
+        mode: 0o755,
+        owner: None,
+        mtime: Some(
+            std::fs::symlink_metadata(original)
+                .and_then(|m| m.modified())
+                .map_err(err)?,
+        ),
+        sync: false,
+    };
+    crate::atomic_write::write_beside(path, text.as_bytes(), &how).map_err(err)
 }
 
 /// The loader for `bin/NAME`.

@@ -1,10 +1,11 @@
 //! `create` step 6 (DESIGN §6): make the venv built in DEST run from its
 //! final location R, the original's fixes done right.
 //!
-//! The steps run in the original's order, each in its own module:
-//! [`permissions`] (directory modes), [`alternatives`] (update-alternatives
-//! links), [`links`] (absolute and broken relative links), [`shebang`]
-//! (first lines of scripts), [`activators`] (`bin/activate*`), [`loader`]
+//! Each step is its own module, run in the original's order except that
+//! [`activators`] (`bin/activate*`) comes first, so its one failure
+//! leaves the tree untouched: [`permissions`] (directory modes),
+//! [`alternatives`] (update-alternatives links), [`links`] (absolute and
+//! broken relative links), [`shebang`] (first lines of scripts), [`loader`]
 //! (the `bin/python*` shim), [`systemd`] (units), then what the original
 //! left out: [`pyvenv_cfg`] (`command =`) and [`record`] (RECORD entries and
 //! stale `.pyc` of every file relocation changed).
@@ -119,7 +120,7 @@ pub struct Report {
     pub removed: BTreeSet<String>,
     /// Warnings, each naming the path.
     pub warnings: Vec<String>,
-    /// Counts per step, for `-v` and the tests: (step, files touched).
+    /// Files each step touched, in order (printed with `-v`).
     pub steps: Vec<(&'static str, usize)>,
 }
 
@@ -130,50 +131,49 @@ pub fn final_location(relocate: &Path, dest_dir: &Path) -> PathBuf {
 }
 
 /// Runs every step on `r.dest`.
+///
+/// The activators go first: a missing `deactivate nondestructive` line is
+/// found before anything is changed. The tree is listed once for the steps
+/// that look at every file (alternatives, shebangs, RECORD); none of the
+/// steps before RECORD adds or removes a path there.
 pub fn relocate(r: &Relocation) -> Result<Report, RelocateError> {
     let mut report = Report::default();
+    let n = activators::fix(r, &mut report)?;
+    report.steps.push(("activators", n));
     let n = permissions::fix(&r.dest)?;
     report.steps.push(("permissions", n));
-    let n = alternatives::fix(r, &mut report)?;
+    let nodes = tree::walk(&r.dest, &r.dest)?;
+    let n = alternatives::fix(r, &nodes, &mut report)?;
     report.steps.push(("alternatives", n));
     let n = links::fix(r, &mut report)?;
     report.steps.push(("links", n));
-    let n = shebang::fix(r, &mut report)?;
+    let n = shebang::fix(r, &nodes, &mut report)?;
     report.steps.push(("shebangs", n));
-    let n = activators::fix(r, &mut report)?;
-    report.steps.push(("activators", n));
     let n = loader::fix(r, &mut report)?;
-    report.steps.push(("loader", n));
+    report.steps.push(("loaders", n));
     let n = systemd::fix(r, &mut report)?;
-    report.steps.push(("systemd", n));
+    report.steps.push(("systemd units", n));
     let n = pyvenv_cfg::fix(r, &mut report)?;
     report.steps.push(("pyvenv.cfg", n));
-    let n = record::fix(r, &mut report)?;
-    report.steps.push(("RECORD", n));
+    let n = record::fix(r, &nodes, &mut report)?;
+    report.steps.push(("RECORD and bytecode", n));
     Ok(report)
 }
 
 /// Replaces the regular file `path` with `contents` (temp file + rename),
-/// keeping its mode and mtime, or with `mode` when given.
+/// keeping its mode and mtime, or with `mode` when given. Not synced to
+/// disk: a build directory is rebuilt, not recovered.
 pub fn rewrite(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<(), RelocateError> {
-    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let err = |e: std::io::Error| RelocateError::io(path, &e);
     let meta = std::fs::symlink_metadata(path).map_err(err)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".venvjail-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(contents).map_err(err)?;
-    let file = tmp.as_file();
-    let mode = mode.unwrap_or(meta.permissions().mode() & 0o7777);
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(err)?;
-    file.set_modified(meta.modified().map_err(err)?)
-        .map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    let how = crate::atomic_write::Replacement {
+        mode: mode.unwrap_or(meta.permissions().mode() & 0o7777),
+        owner: None,
+        mtime: Some(meta.modified().map_err(err)?),
+        sync: false,
+    };
+    crate::atomic_write::write_beside(path, contents, &how).map_err(err)
 }
 
 /// `path` relative to `dest`, `/`-separated, for messages and reports.

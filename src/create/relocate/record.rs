@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::tree::{self, Kind};
+use super::tree::{self, Kind, Node};
 use super::{rewrite, RelocateError, Relocation, Report};
 
 /// Removes stale bytecode and updates RECORD files; returns how many
 /// files it removed or rewrote.
-pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {
+pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize, RelocateError> {
     let mut done = 0;
     let changed_py: Vec<String> = report
         .changed
@@ -39,7 +39,7 @@ pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> 
     if report.changed.is_empty() && report.removed.is_empty() {
         return Ok(done);
     }
-    for node in tree::walk(&r.dest, &r.dest)? {
+    for node in nodes {
         let is_record = node.kind == Kind::File
             && node.rel.file_name().is_some_and(|n| n == "RECORD")
             && node

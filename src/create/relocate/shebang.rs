@@ -14,18 +14,19 @@ use std::io::Read;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::tree::{self, Kind};
+use super::tree::{Kind, Node};
 use super::{rewrite, RelocateError, Relocation, Report};
 
 /// How much of a file is looked at to tell text from binary.
 const HEAD: usize = 8 << 10;
 
-/// Rewrites the shebangs under DEST; returns how many files changed.
-pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {
+/// Rewrites the shebangs of the files among `nodes` (DEST's tree); returns
+/// how many files changed.
+pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize, RelocateError> {
     let skip = globs(&r.no_relocate_shebang)?;
     let python = format!("{}/bin/python", r.target.display());
     let mut changed = 0;
-    for node in tree::walk(&r.dest, &r.dest)? {
+    for node in nodes {
         if node.kind != Kind::File {
             continue;
         }
@@ -248,7 +249,8 @@ mod tests {
             ..Relocation::for_tests(dest)
         };
         let mut report = Report::default();
-        assert_eq!(fix(&r, &mut report).unwrap(), 2);
+        let nodes = super::super::tree::walk(dest, dest).unwrap();
+        assert_eq!(fix(&r, &nodes, &mut report).unwrap(), 2);
         let read = |p: &str| std::fs::read(dest.join(p)).unwrap();
         assert_eq!(read("bin/tool"), b"#!/opt/venv/venv/bin/python -s\nx\n");
         assert_eq!(
@@ -271,7 +273,7 @@ mod tests {
             ..Relocation::for_tests(dest)
         };
         assert_eq!(
-            fix(&bad, &mut report).unwrap_err().to_string(),
+            fix(&bad, &nodes, &mut report).unwrap_err().to_string(),
             "--no-relocate-shebang-list: venv/[: unclosed character class; missing ']'"
         );
     }
