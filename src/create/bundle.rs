@@ -10,7 +10,7 @@ use super::package::{read_info, PackageInfo};
 use super::pipeline::{extract_packages, Job};
 use super::relocate::{self, Relocation};
 use super::sbom::{self, IncludedPackage, SbomOptions};
-use super::{distributions, records, venv, verify};
+use super::{distributions, records, tree, venv, verify};
 use crate::error::Error;
 use crate::rules::{PackageList, Selection};
 
@@ -333,22 +333,23 @@ fn remove_files(dest: &Path, remove: &PackageList) -> Result<Vec<String>, Error>
     if remove.is_empty() {
         return Ok(Vec::new());
     }
-    let mut matched = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = dest.join(&rel);
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
-        for entry in entries.flatten() {
-            let child = rel.join(entry.file_name());
-            let shown = child.to_string_lossy().into_owned();
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if remove.matches(&shown) {
-                matched.push((shown, is_dir));
-            } else if is_dir {
-                stack.push(child);
-            }
+    // Sorted, so a removed directory comes before what is inside it.
+    let mut matched: Vec<(PathBuf, bool)> = Vec::new();
+    for node in tree::walk(dest, dest)? {
+        if matched
+            .last()
+            .is_some_and(|(m, is_dir)| *is_dir && node.rel.starts_with(m))
+        {
+            continue;
+        }
+        if remove.matches(&node.rel.to_string_lossy()) {
+            matched.push((node.rel, node.kind == tree::Kind::Dir));
         }
     }
+    let mut matched: Vec<(String, bool)> = matched
+        .into_iter()
+        .map(|(p, is_dir)| (p.to_string_lossy().into_owned(), is_dir))
+        .collect();
     matched.sort();
     for (rel, is_dir) in &matched {
         let path = dest.join(rel);

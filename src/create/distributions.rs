@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::tree::{self, Kind};
 use crate::error::Error;
 
 /// A Python distribution found in the venv.
@@ -99,52 +100,29 @@ fn is_metadata_name(stored: &str) -> bool {
         || file.ends_with(".egg-info")
 }
 
-/// Walks DEST without following symlinks; sorted by path.
+/// The metadata files of DEST's tree (listed without following symlinks):
+/// `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, and `*.egg-info` files;
+/// sorted by distribution path.
 fn metadata_files(dest: &Path) -> Result<Vec<Found>, Error> {
     let mut out = Vec::new();
-    let mut stack = vec![String::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = dest.join(&rel);
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::read(&dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::read(&dir, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let child = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let kind = entry
-                .file_type()
-                .map_err(|e| Error::read(&entry.path(), e))?;
-            if kind.is_dir() {
-                let inside = if name.ends_with(".dist-info") {
-                    Some("METADATA")
-                } else if name.ends_with(".egg-info") {
-                    Some("PKG-INFO")
-                } else {
-                    None
-                };
-                match inside {
-                    Some(file) => {
-                        let metadata = format!("{child}/{file}");
-                        let is_file = std::fs::symlink_metadata(dest.join(&metadata))
-                            .is_ok_and(|m| m.file_type().is_file());
-                        if is_file {
-                            out.push(Found {
-                                dist: child,
-                                metadata,
-                            });
-                        }
-                    }
-                    None => stack.push(child),
-                }
-            } else if kind.is_file() && name.ends_with(".egg-info") {
-                out.push(Found {
-                    dist: child.clone(),
-                    metadata: child,
-                });
-            }
+    for node in tree::walk(dest, dest)? {
+        if node.kind != Kind::File {
+            continue;
+        }
+        let path = node.rel.to_string_lossy().into_owned();
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        let in_dist = (name == "METADATA" && dir.ends_with(".dist-info"))
+            || (name == "PKG-INFO" && dir.ends_with(".egg-info"));
+        if in_dist {
+            out.push(Found {
+                dist: dir.to_owned(),
+                metadata: path.clone(),
+            });
+        } else if name.ends_with(".egg-info") {
+            out.push(Found {
+                dist: path.clone(),
+                metadata: path.clone(),
+            });
         }
     }
     out.sort_by(|a, b| a.dist.cmp(&b.dist));

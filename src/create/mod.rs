@@ -17,6 +17,7 @@ pub mod relocate;
 pub mod rpm;
 pub mod sbom;
 pub mod stripped;
+pub mod tree;
 pub mod venv;
 pub mod verify;
 

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use memchr::memmem::Finder;
 
+use super::tree::{self, Kind};
 use crate::error::describe_io;
 
 /// How many bytes of a file are read at a time.
@@ -79,6 +80,15 @@ pub struct Leftover {
     pub kind: LeftoverKind,
     /// How many non-overlapping occurrences (1 for a symlink).
     pub occurrences: u64,
+}
+
+impl From<tree::WalkError> for VerifyError {
+    fn from(e: tree::WalkError) -> Self {
+        Self::ReadDir {
+            path: e.path,
+            source: e.source,
+        }
+    }
 }
 
 impl fmt::Display for Leftover {
@@ -195,51 +205,38 @@ pub fn scan(dest: &Path, needles: &[Vec<u8>]) -> Result<Leftovers, VerifyError> 
     }
     let mut found = Leftovers::default();
     let mut buf = Vec::new();
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = dest.join(&rel);
-        let read_dir_error = |source| VerifyError::ReadDir {
-            path: dir.clone(),
+    for node in tree::walk(dest, dest)? {
+        let path = dest.join(&node.rel);
+        let read_error = |source| VerifyError::Read {
+            path: path.clone(),
             source,
         };
-        for entry in fs::read_dir(&dir).map_err(read_dir_error)? {
-            let entry = entry.map_err(read_dir_error)?;
-            let rel = rel.join(entry.file_name());
-            let path = entry.path();
-            let file_type = entry.file_type().map_err(|source| VerifyError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let read_error = |source| VerifyError::Read {
-                path: path.clone(),
-                source,
-            };
-            if file_type.is_dir() {
-                stack.push(rel);
-            } else if file_type.is_symlink() {
-                found.scanned += 1;
+        let occurrences = match node.kind {
+            Kind::Symlink => {
                 let target = fs::read_link(&path).map_err(read_error)?;
-                if matcher.count_slice(target.as_os_str().as_bytes()) > 0 {
-                    found.files.push(Leftover {
-                        path: rel,
-                        kind: LeftoverKind::SymlinkTarget,
-                        occurrences: 1,
-                    });
-                }
-            } else if file_type.is_file() {
-                found.scanned += 1;
-                let file = File::open(&path).map_err(read_error)?;
-                let occurrences = matcher
-                    .count_reader(file, CHUNK_SIZE, &mut buf)
-                    .map_err(read_error)?;
-                if occurrences > 0 {
-                    found.files.push(Leftover {
-                        path: rel,
-                        kind: LeftoverKind::Contents,
-                        occurrences,
-                    });
-                }
+                u64::from(matcher.count_slice(target.as_os_str().as_bytes()) > 0)
             }
+            Kind::File => {
+                let file = File::open(&path).map_err(read_error)?;
+                matcher
+                    .count_reader(file, CHUNK_SIZE, &mut buf)
+                    .map_err(read_error)?
+            }
+            // Directories are listed by the walk; FIFOs and devices are
+            // never opened (a FIFO would block).
+            Kind::Dir | Kind::Other => continue,
+        };
+        found.scanned += 1;
+        if occurrences > 0 {
+            found.files.push(Leftover {
+                path: node.rel,
+                kind: if node.kind == Kind::Symlink {
+                    LeftoverKind::SymlinkTarget
+                } else {
+                    LeftoverKind::Contents
+                },
+                occurrences,
+            });
         }
     }
     found.files.sort_by(|a, b| {

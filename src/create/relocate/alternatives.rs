@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use super::tree::{self, Kind, Node};
 use super::{RelocateError, Relocation, Report};
+use crate::create::tree::{self, Kind, Node};
 
 /// Fixes every alternatives link among `nodes` (DEST's tree); returns how many.
 pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize, RelocateError> {

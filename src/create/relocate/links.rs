@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 
 use super::alternatives::replace_link;
-use super::tree::{self, Kind};
 use super::{RelocateError, Relocation, Report};
+use crate::create::tree::{self, Kind};
 
 /// Fixes the links of the directories; returns how many were rewritten.
 pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {

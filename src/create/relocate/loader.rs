@@ -20,8 +20,8 @@
 //! value as the activators.
 
 use super::activators::library_path;
-use super::tree::{self, Kind};
 use super::{RelocateError, Relocation, Report};
+use crate::create::tree::{self, Kind};
 
 /// Installs the loaders; returns how many interpreters got one.
 pub fn fix(r: &Relocation, report: &mut Report) -> Result<usize, RelocateError> {

@@ -11,7 +11,7 @@
 //! stale `.pyc` of every file relocation changed).
 //!
 //! Every step works inside DEST only: it lists the tree without following
-//! symlinks ([`tree`]), follows a symlink only when it resolves inside DEST,
+//! symlinks ([`crate::create::tree`]), follows a symlink only when it resolves inside DEST,
 //! and rewrites a file by writing a temporary file beside it and renaming
 //! it over (never writing through a symlink), keeping its mode and mtime so
 //! the result is deterministic.
@@ -25,10 +25,11 @@ pub mod pyvenv_cfg;
 pub mod record;
 pub mod shebang;
 pub mod systemd;
-pub mod tree;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+use crate::create::tree;
 
 /// Why relocation failed; names the file.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,12 @@ pub enum RelocateError {
         /// The name in the way.
         taken: String,
     },
+}
+
+impl From<tree::WalkError> for RelocateError {
+    fn from(e: tree::WalkError) -> Self {
+        Self::io(&e.path, &e.source)
+    }
 }
 
 impl RelocateError {

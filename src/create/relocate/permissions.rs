@@ -5,7 +5,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use super::{tree, RelocateError};
+use super::RelocateError;
+use crate::create::tree;
 
 /// The original's table (venvjail.py `_fix_filesystem`).
 pub const DIRECTORY_MODES: [(&str, u32); 19] = [

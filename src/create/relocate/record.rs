@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::tree::{self, Kind, Node};
 use super::{rewrite, RelocateError, Relocation, Report};
+use crate::create::tree::{self, Kind, Node};
 
 /// Removes stale bytecode and updates RECORD files; returns how many
 /// files it removed or rewrote.

@@ -14,8 +14,8 @@ use std::io::Read;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::tree::{Kind, Node};
 use super::{rewrite, RelocateError, Relocation, Report};
+use crate::create::tree::{Kind, Node};
 
 /// How much of a file is looked at to tell text from binary.
 const HEAD: usize = 8 << 10;
@@ -249,7 +249,7 @@ mod tests {
             ..Relocation::for_tests(dest)
         };
         let mut report = Report::default();
-        let nodes = super::super::tree::walk(dest, dest).unwrap();
+        let nodes = crate::create::tree::walk(dest, dest).unwrap();
         assert_eq!(fix(&r, &nodes, &mut report).unwrap(), 2);
         let read = |p: &str| std::fs::read(dest.join(p)).unwrap();
         assert_eq!(read("bin/tool"), b"#!/opt/venv/venv/bin/python -s\nx\n");

@@ -10,8 +10,8 @@
 
 use std::path::Path;
 
-use super::tree::{self, Kind};
 use super::{rewrite, RelocateError, Relocation, Report};
+use crate::create::tree::{self, Kind};
 
 /// The keys whose value is a command line.
 pub const EXEC_KEYS: [&str; 7] = [

@@ -1,9 +1,24 @@
-//! The venv's tree as relocation sees it: listed without following
-//! symlinks, and paths resolved inside DEST only.
+//! The venv's tree as `create` sees it after extraction (relocation, the
+//! verifier, the SBOM): listed without following symlinks, and paths
+//! resolved inside DEST only.
 
 use std::path::{Component, Path, PathBuf};
 
-use super::RelocateError;
+/// A directory or entry that could not be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}", path.display(), crate::error::describe_io(source))]
+pub struct WalkError {
+    /// The path.
+    pub path: PathBuf,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+impl From<WalkError> for crate::error::Error {
+    fn from(e: WalkError) -> Self {
+        Self::read(&e.path, e.source)
+    }
+}
 
 /// How many symlinks one resolution may pass through.
 const MAX_LINKS: usize = 40;
@@ -32,17 +47,21 @@ pub struct Node {
 
 /// Every path under `root` (itself excluded), sorted, relative to `base`;
 /// symlinks are listed, never followed.
-pub fn walk(base: &Path, root: &Path) -> Result<Vec<Node>, RelocateError> {
+pub fn walk(base: &Path, root: &Path) -> Result<Vec<Node>, WalkError> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| RelocateError::io(&dir, &e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| RelocateError::io(&dir, &e))?;
+        let failed = |source| WalkError {
+            path: dir.clone(),
+            source,
+        };
+        for entry in std::fs::read_dir(&dir).map_err(failed)? {
+            let entry = entry.map_err(failed)?;
             let path = entry.path();
-            let t = entry
-                .file_type()
-                .map_err(|e| RelocateError::io(&path, &e))?;
+            let t = entry.file_type().map_err(|source| WalkError {
+                path: path.clone(),
+                source,
+            })?;
             let kind = if t.is_symlink() {
                 Kind::Symlink
             } else if t.is_dir() {
