@@ -106,7 +106,7 @@ pub fn create(
     progress: &mut dyn FnMut(usize, usize, &str),
 ) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
-    check_dest(&opts.dest, opts.force)?;
+    let before = check_dest(&opts.dest, opts.force)?;
     if let Some(track) = &opts.track {
         check_writable(track)?;
     }
@@ -140,6 +140,11 @@ pub fn create(
     // venv writes the absolute DEST into its files; relocation looks for
     // exactly that spelling.
     let dest = absolute(&opts.dest)?;
+    let mut unfinished = Unfinished {
+        dest: &dest,
+        before,
+        finished: false,
+    };
     venv::make_venv(&opts.python, &dest, opts.system_site_packages)?;
     let mut extractor = Extractor::new(&dest, opts.conflicts).map_err(|source| Error::Write {
         path: dest.clone(),
@@ -218,6 +223,7 @@ pub fn create(
             selected.into_iter().map(|(f, _, i)| (f, i)).collect();
         crate::atomic_write::replace_file(track, records::track_file(&infos).as_bytes())?;
     }
+    unfinished.finished = true;
     Ok(out)
 }
 
@@ -265,12 +271,14 @@ fn write_sbom(
 }
 
 /// DEST must be absent or empty, unless `force`.
-fn check_dest(dest: &Path, force: bool) -> Result<(), Error> {
+fn check_dest(dest: &Path, force: bool) -> Result<Before, Error> {
     match std::fs::read_dir(dest) {
         Ok(entries) => {
             let empty = entries.into_iter().next().is_none();
-            if empty || force {
-                Ok(())
+            if empty {
+                Ok(Before::Empty)
+            } else if force {
+                Ok(Before::Full)
             } else {
                 Err(Error::Invalid(format!(
                     "{} exists and is not empty: give --force to extract over it",
@@ -278,8 +286,52 @@ fn check_dest(dest: &Path, force: bool) -> Result<(), Error> {
                 )))
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Before::Absent),
         Err(e) => Err(Error::read(dest, e)),
+    }
+}
+
+/// What DEST was before the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Before {
+    /// It did not exist.
+    Absent,
+    /// An empty directory.
+    Empty,
+    /// A directory with content (`--force`).
+    Full,
+}
+
+/// Puts DEST back as it was when the run fails after it started writing
+/// there (a corrupt payload, a relocation error, `--strict`), so a failed
+/// build leaves no half venv: removed if the run made it, emptied if it was
+/// empty. A DEST that had content (`--force`) is left as it is.
+struct Unfinished<'a> {
+    dest: &'a Path,
+    before: Before,
+    finished: bool,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        match self.before {
+            Before::Absent => {
+                let _ = std::fs::remove_dir_all(self.dest);
+            }
+            Before::Empty => {
+                for entry in std::fs::read_dir(self.dest).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    let _ = match entry.file_type() {
+                        Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                        _ => std::fs::remove_file(&path),
+                    };
+                }
+            }
+            Before::Full => {}
+        }
     }
 }
 

@@ -452,3 +452,31 @@ fn deb_with_a_dot_dot_member() {
     let (run, _) = create(&[("evil.deb", deb)], &[]);
     assert_error(&run, "evil: entry ../evil escapes the destination");
 }
+
+/// A package that breaks in the middle of the extraction leaves no half
+/// venv: a DEST the run made is removed, an empty one is emptied again.
+#[test]
+fn a_failed_create_leaves_dest_as_it_was() {
+    let ok = rpm("aaa", &gzip(&cpio(&[file("./usr/share/ok", b"ok")])));
+    let full = gzip(&cpio(&[file("./big", &[7u8; 4096])]));
+    let cut = rpm("cut", &full[..full.len() / 2]);
+    let (run, dir) = create(&[("aaa.rpm", ok.clone()), ("cut.rpm", cut.clone())], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!dir.path().join("a/b/venv").exists());
+
+    let dir = Dir::new();
+    dir.write("repo/aaa.rpm", &ok);
+    dir.write("repo/cut.rpm", &cut);
+    std::fs::create_dir_all(dir.path().join("venv")).unwrap();
+    let run = dir
+        .cmd()
+        .args([
+            "-q", "create", "venv", "-r", "repo", "-i", "none", "-e", "none", "-d", "none",
+        ])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("venv")).unwrap().count(),
+        0
+    );
+}
