@@ -153,6 +153,21 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Lines for people.
+    Text,
+    /// JSON for machines.
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+}
+
 /// Arguments of `spec edit`.
 #[derive(Debug, Args)]
 pub struct SpecEditArgs {
@@ -203,8 +218,8 @@ pub struct LintArgs {
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
     /// Count warnings as findings (exit 1).
     #[arg(long)]
     pub strict: bool,

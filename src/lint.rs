@@ -3,7 +3,14 @@
 //! Reads every `*.spec` and the list files (`include-rpm`, `exclude-rpm`,
 //! `remove-file`) of one directory and reports findings as
 //! `path:line:col: error|warning: message [code]`. Nothing is written and
-//! nothing is fetched.
+//! nothing is fetched. How findings are printed (text, JSON, GitHub,
+//! SARIF, GitLab) is [`report`]'s job.
+
+pub mod codes;
+pub mod github;
+pub mod gitlab;
+pub mod report;
+pub mod sarif;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

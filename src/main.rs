@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use venvjail::cli;
-use venvjail::cli::{Cli, Color, Command, Format, RepositoryArgs, SpecCommand};
+use venvjail::cli::{Cli, Color, Command, Format, LintFormat, RepositoryArgs, SpecCommand};
 use venvjail::commands;
 use venvjail::commands::include::IncludeOptions;
 use venvjail::commands::load_list;
@@ -19,6 +19,7 @@ use venvjail::commands::{binary, exclude, include, lint, requires, ObsTarget};
 use venvjail::create::bundle::{CreateOptions, MatchOn};
 use venvjail::create::extract::ConflictPolicy;
 use venvjail::create::sbom::{self, SbomOptions};
+use venvjail::lint::report::ReportFormat;
 use venvjail::output::{ColorChoice, Reporter};
 use venvjail::rules::Selection;
 use venvjail::service::{self, Params};
@@ -221,7 +222,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
         Command::Lint(args) => {
             code = lint::run(
                 &args.dir,
-                args.format == Format::Json,
+                lint_format(args.format),
                 args.strict,
                 &mut out,
                 report,
@@ -255,6 +256,17 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
 struct Globals {
     timeout: Duration,
     verbose: u8,
+}
+
+/// The library's name for a `lint --format` value.
+fn lint_format(format: LintFormat) -> ReportFormat {
+    match format {
+        LintFormat::Text => ReportFormat::Text,
+        LintFormat::Json => ReportFormat::Json,
+        LintFormat::Github => ReportFormat::Github,
+        LintFormat::Sarif => ReportFormat::Sarif,
+        LintFormat::Gitlab => ReportFormat::Gitlab,
+    }
 }
 
 fn repository_target(g: &Globals, r: &RepositoryArgs) -> ObsTarget {

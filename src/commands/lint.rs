@@ -4,27 +4,20 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::Error;
+use crate::lint::report::{write_report, ReportFormat};
 use crate::lint::{exit_code, lint_dir, Severity};
 use crate::output::Reporter;
 
 /// Runs `lint`; returns the exit code (0 clean, 1 findings that count).
 pub fn run(
     dir: &Path,
-    json: bool,
+    format: ReportFormat,
     strict: bool,
     out: &mut dyn Write,
     report: &Reporter,
 ) -> Result<u8, Error> {
     let findings = lint_dir(dir)?;
-    let write = Error::stdout;
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &findings).map_err(|e| write(e.into()))?;
-        writeln!(out).map_err(write)?;
-    } else {
-        for f in &findings {
-            writeln!(out, "{f}").map_err(write)?;
-        }
-    }
+    write_report(format, dir, &findings, out).map_err(Error::stdout)?;
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

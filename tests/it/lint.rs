@@ -1,5 +1,7 @@
 //! `lint`: one snapshot per finding code, one test per exit code.
 
+use std::sync::OnceLock;
+
 use crate::util::{repo_root, Dir};
 
 fn lint(dir: &Dir, args: &[&str]) -> String {
@@ -10,6 +12,82 @@ fn lint(dir: &Dir, args: &[&str]) -> String {
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         run.code, run.stdout, run.stderr
     )
+}
+
+/// `lint --format github|sarif|gitlab` on `dir`, as one snapshot. Each
+/// format exits as the text format does, the SARIF log passes the SARIF
+/// 2.1.0 schema, and the GitLab report holds what GitLab requires.
+fn ci_formats(dir: &Dir) -> String {
+    let text = dir.cmd().args(["lint", "."]).run();
+    let mut shown = String::new();
+    for format in ["github", "sarif", "gitlab"] {
+        let run = dir.cmd().args(["lint", ".", "--format", format]).run();
+        assert_eq!(run.code, text.code, "exit of --format {format}");
+        assert_eq!(run.stderr, text.stderr, "stderr of --format {format}");
+        match format {
+            "sarif" => {
+                let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+                assert_eq!(sarif_schema_errors(&log), Vec::<String>::new());
+            }
+            "gitlab" => check_gitlab(&run.stdout),
+            _ => {}
+        }
+        shown.push_str(&format!("--- {format}, exit {}\n{}", run.code, run.stdout));
+    }
+    shown
+        .replace(
+            &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"version\": \"[version]\"",
+        )
+        .replace(
+            &format!("\"semanticVersion\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"semanticVersion\": \"[version]\"",
+        )
+}
+
+/// The official SARIF 2.1.0 schema (see tests/fixtures/README.md).
+fn sarif_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: OnceLock<jsonschema::Validator> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = repo_root().join("tests/fixtures/sarif/sarif-schema-2.1.0.json");
+        // The schema's `language` pattern has a stray `]` that the
+        // meta-schema's `regex` format (ECMA-262) rejects, a known erratum;
+        // it is read here as the two-letter code and optional region it
+        // describes. venvjail does not write `language`.
+        let text = std::fs::read_to_string(path).unwrap().replace(
+            "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$",
+            "^[a-zA-Z]{2}(-[a-zA-Z]{2})?$",
+        );
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+    })
+}
+
+fn sarif_schema_errors(log: &serde_json::Value) -> Vec<String> {
+    sarif_schema()
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+/// What GitLab's Code Quality report needs of each issue.
+fn check_gitlab(report: &str) {
+    let issues: Vec<serde_json::Value> = serde_json::from_str(report).unwrap();
+    let mut fingerprints = Vec::new();
+    for issue in &issues {
+        assert!(issue["description"].as_str().is_some_and(|d| !d.is_empty()));
+        assert!(issue["check_name"].as_str().is_some_and(|d| !d.is_empty()));
+        let severity = issue["severity"].as_str().unwrap();
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"].contains(&severity),
+            "{severity}"
+        );
+        assert!(issue["location"]["path"].as_str().is_some());
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        let fingerprint = issue["fingerprint"].as_str().unwrap().to_owned();
+        assert!(!fingerprints.contains(&fingerprint), "{fingerprint} twice");
+        fingerprints.push(fingerprint);
+    }
 }
 
 const CLEAN: &str = "Name:           demo
@@ -38,6 +116,7 @@ fn clean_directory_exits_0() {
         "# mine\n# SECTION venvjail\n.*-devel$\n# /SECTION\n",
     );
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -45,6 +124,7 @@ fn spec_syntax() {
     let dir = Dir::new();
     dir.write("demo.spec", "Name: demo\n%if 1\nBuildRequires: a\n");
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -53,6 +133,7 @@ fn invalid_regex() {
     dir.write("exclude-rpm", "ok\n  foo(\n(?!look)\n");
     dir.write("include-rpm", r"(a)\1");
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -68,6 +149,7 @@ fn unclosed_and_duplicate_blocks() {
     );
     dir.write("include-rpm", "# SECTION venvjail\nfoo$\n");
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -78,6 +160,7 @@ fn block_in_conditional() {
         "Name: a\n%if 1\n# SECTION venvjail Requires\nRequires: x\n# /SECTION\n%endif\n",
     );
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -100,6 +183,7 @@ Requires: x
 ",
     );
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -113,6 +197,7 @@ fn buildrequires_in_subpackage_is_a_warning() {
     // Warnings only: exit 0, unless --strict.
     insta::assert_snapshot!(lint(&dir, &["--strict"]));
     insta::assert_snapshot!(lint(&dir, &["--format", "json"]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -120,6 +205,7 @@ fn invalid_dependency() {
     let dir = Dir::new();
     dir.write("a.spec", "Name: a\nRequires: ok =1\n");
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -184,6 +270,7 @@ fn drift_after_editing_include_rpm_by_hand() {
     let text = String::from_utf8(dir.read("include-rpm")).unwrap();
     dir.write("include-rpm", text.replace("python311-msgpack$\n", ""));
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
 
 #[test]
@@ -194,4 +281,5 @@ fn unknown_service_parameter() {
         "<services>\n  <service name=\"venvjail\" mode=\"manual\">\n    <param name=\"projekt\">x</param>\n  </service>\n</services>\n",
     );
     insta::assert_snapshot!(lint(&dir, &[]));
+    insta::assert_snapshot!(ci_formats(&dir));
 }
