@@ -283,3 +283,150 @@ fn unknown_service_parameter() {
     insta::assert_snapshot!(lint(&dir, &[]));
     insta::assert_snapshot!(ci_formats(&dir));
 }
+
+#[test]
+fn github_annotations_escape_percent_line_breaks_colon_and_comma() {
+    let dir = Dir::new();
+    // A file name with `,` and `:` (escaped in the `file=` property), and a
+    // pattern with `,`, `:`, `%` and a carriage return (escaped in the
+    // message; `,` and `:` stay there).
+    dir.write("x,y:z.spec", "Name: x\n%if 1\n");
+    dir.write("exclude-rpm", "a,:%\r(\n");
+    let run = dir.cmd().args(["lint", "--format", "github"]).run();
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "::error file=x%2Cy%3Az.spec,line=2,col=1,title=venvjail spec-syntax::unclosed %25if: no %25endif before the end of the file\n\
+         ::error file=exclude-rpm,line=1,col=1,title=venvjail invalid-regex::invalid regex 'a,:%25%0D(': unclosed group\n"
+    );
+    // A newline: the drift diff follows the message, one line per finding.
+    let dir = example_copy();
+    let text = String::from_utf8(dir.read("include-rpm")).unwrap();
+    dir.write("include-rpm", text.replace("python311-msgpack$\n", ""));
+    let run = dir.cmd().args(["lint", "--format", "github"]).run();
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "(osc service manualrun; runall with osc before 1.0)%0A--- a/include-rpm%0A+++ b/include-rpm%0A@@ -14,6 +14,7 @@%0A"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A directory with findings of several codes, two of them equal but for
+/// their line.
+fn several_findings() -> Dir {
+    let dir = Dir::new();
+    dir.write(
+        "a.spec",
+        "Name: a\nBuildRequires: gcc\nBuildRequires: gcc\nBuildRequires: gcc\n%package sub\nSummary: s\nBuildRequires: x\n%description sub\nS.\n",
+    );
+    dir.write("exclude-rpm", "foo(\nfoo(\n");
+    dir
+}
+
+fn gitlab_fingerprints(dir: &Dir) -> Vec<String> {
+    let run = dir.cmd().args(["lint", "--format", "gitlab"]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    check_gitlab(&run.stdout);
+    let issues: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn gitlab_fingerprints_are_stable_and_distinct() {
+    let dir = several_findings();
+    let first = gitlab_fingerprints(&dir);
+    assert_eq!(first.len(), 5, "{first:?}");
+    // check_gitlab asserted they differ; a second run gives the same ones.
+    assert_eq!(gitlab_fingerprints(&dir), first);
+    // A comment added above the findings moves their lines, not their
+    // fingerprints (GitLab would otherwise show them as fixed and new).
+    let spec = String::from_utf8(dir.read("a.spec")).unwrap();
+    dir.write("a.spec", format!("# a comment\n{spec}"));
+    let list = String::from_utf8(dir.read("exclude-rpm")).unwrap();
+    dir.write("exclude-rpm", format!("# a comment\n{list}"));
+    assert_eq!(gitlab_fingerprints(&dir), first);
+    // A different finding has a different fingerprint.
+    dir.write("exclude-rpm", "# a comment\nfoo(\nbar(\n");
+    let changed = gitlab_fingerprints(&dir);
+    assert_eq!(changed[..4], first[..4]);
+    assert_ne!(changed[4], first[4]);
+}
+
+#[test]
+fn sarif_is_deterministic_and_relative_to_dir() {
+    let dir = Dir::new();
+    dir.write("pkg/a b.spec", "Name: a\nRequires: ok =1\n");
+    let sarif = || {
+        let run = dir.cmd().args(["lint", "pkg", "--format", "sarif"]).run();
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.stdout
+    };
+    let first = sarif();
+    assert_eq!(sarif(), first);
+    let log: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(sarif_schema_errors(&log), Vec::<String>::new());
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["originalUriBaseIds"]["PKGDIR"],
+        serde_json::json!({"uri": "pkg/", "uriBaseId": "%SRCROOT%"})
+    );
+    assert_eq!(
+        run["results"][0]["locations"][0]["physicalLocation"],
+        serde_json::json!({
+            "artifactLocation": {"uri": "a%20b.spec", "uriBaseId": "PKGDIR"},
+            "region": {"startLine": 2, "startColumn": 1}
+        })
+    );
+    // GitHub and GitLab name the file as lint printed it.
+    let run = dir
+        .cmd()
+        .args(["lint", "./pkg", "--format", "gitlab"])
+        .run();
+    let issues: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(issues[0]["location"]["path"], "pkg/a b.spec");
+}
+
+#[test]
+fn the_sarif_schema_rejects_a_broken_log() {
+    let dir = several_findings();
+    let run = dir.cmd().args(["lint", "--format", "sarif"]).run();
+    let good: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(sarif_schema_errors(&good), Vec::<String>::new());
+    let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut log = good.clone();
+        edit(&mut log);
+        sarif_schema_errors(&log)
+    };
+    // A level SARIF does not have, a line 0, a run without its tool, and an
+    // unknown property: each fails, naming where.
+    let errors = broken(&|l| l["runs"][0]["results"][0]["level"] = "fatal".into());
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.ends_with("at /runs/0/results/0/level")),
+        "{errors:?}"
+    );
+    let errors = broken(&|l| {
+        l["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+            0.into();
+    });
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.ends_with("/physicalLocation/region/startLine")),
+        "{errors:?}"
+    );
+    let errors = broken(&|l| {
+        l["runs"][0].as_object_mut().unwrap().remove("tool");
+    });
+    assert!(errors.iter().any(|e| e.contains("\"tool\"")), "{errors:?}");
+    let errors = broken(&|l| l["runs"][0]["severity"] = "high".into());
+    assert!(!errors.is_empty());
+}

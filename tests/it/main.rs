@@ -21,6 +21,7 @@ mod oracle;
 mod osc;
 mod package_props;
 mod packages;
+mod pre_commit;
 mod relocation;
 mod requirements;
 mod roundtrip_props;
