@@ -430,3 +430,22 @@ fn the_sarif_schema_rejects_a_broken_log() {
     let errors = broken(&|l| l["runs"][0]["severity"] = "high".into());
     assert!(!errors.is_empty());
 }
+
+#[test]
+fn the_readme_explains_every_code_where_sarif_help_points() {
+    use venvjail::lint::codes::{CODES, HELP_URI};
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let (_, table) = readme
+        .split_once("\n#### Finding codes\n")
+        .expect("a Finding codes heading (the anchor #finding-codes)");
+    assert!(HELP_URI.ends_with("#finding-codes"), "{HELP_URI}");
+    let rows: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
+    assert_eq!(rows, codes);
+}
