@@ -8,8 +8,9 @@
 //! message and one physical location: the file's URI relative to the
 //! linted directory (base id `PKGDIR`, which `originalUriBaseIds` places
 //! under `%SRCROOT%`, the directory lint was started in), and the region's
-//! start line and column. Columns count bytes, which is what the checks
-//! measure; they equal SARIF's default UTF-16 columns on ASCII lines.
+//! start line and column. Columns are the ones the text format prints
+//! (bytes in specs and lists); they equal SARIF's default UTF-16 columns
+//! on ASCII lines.
 //!
 //! A drift finding carries its diff in the message text, after a blank
 //! line: code scanning and the viewers show `message.text`, and a SARIF

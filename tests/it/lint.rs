@@ -449,3 +449,41 @@ fn the_readme_explains_every_code_where_sarif_help_points() {
     let codes: Vec<&str> = CODES.iter().map(|c| c.code).collect();
     assert_eq!(rows, codes);
 }
+
+#[test]
+fn every_format_exits_2_and_prints_nothing_when_lint_cannot_run() {
+    let dir = Dir::new();
+    for format in ["text", "json", "github", "sarif", "gitlab"] {
+        let run = dir.cmd().args(["lint", "nope", "--format", format]).run();
+        assert_eq!(
+            (run.code, run.stdout.as_str(), run.stderr.as_str()),
+            (
+                2,
+                "",
+                "venvjail: cannot read nope: no such file or directory\n"
+            ),
+            "--format {format}"
+        );
+    }
+}
+
+#[test]
+fn strict_counts_warnings_in_every_format() {
+    let dir = Dir::new();
+    dir.write(
+        "a.spec",
+        "Name: a\n%package sub\nSummary: s\nBuildRequires: x\n%description sub\nS.\n",
+    );
+    for format in ["text", "json", "github", "sarif", "gitlab"] {
+        let code = |args: &[&str]| {
+            let mut all = vec!["lint", "--format", format];
+            all.extend_from_slice(args);
+            dir.cmd().args(&all).run().code
+        };
+        assert_eq!(
+            (code(&[]), code(&["--strict"])),
+            (0, 1),
+            "--format {format}"
+        );
+    }
+}
