@@ -82,6 +82,8 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 },
                 defines: args.define,
                 loads: args.load,
+                arch: args.arch,
+                buildconfig: args.buildconfig,
             };
             spec::deps(&opts, &mut out, report)?;
         }
@@ -97,6 +99,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 diff: args.diff,
                 defines: args.define,
                 loads: args.load,
+                arch: args.arch,
             };
             code = spec::edit(&opts, &mut out, report)?;
         }
@@ -140,6 +143,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 exclude: args.exclude,
                 spec: args.spec,
                 defines: args.define,
+                arch: args.arch,
                 output: args.output,
             };
             requires::run(&target, &opts, &mut out, report)?;
@@ -219,8 +223,18 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             code = commands::create::run(&opts, &mut out, report)?;
         }
         Command::Lint(args) => {
+            let table = match &args.buildconfig {
+                Some(path) => Some(spec::spec_macros(
+                    &[],
+                    &[],
+                    args.arch.as_deref(),
+                    Some(path),
+                )?),
+                None => None,
+            };
             code = lint::run(
                 &args.dir,
+                table,
                 args.format == Format::Json,
                 args.strict,
                 &mut out,

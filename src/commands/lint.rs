@@ -4,18 +4,20 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::lint::{exit_code, lint_dir, Severity};
+use crate::lint::{exit_code, lint_dir_with, Severity};
 use crate::output::Reporter;
+use crate::rpmspec::MacroTable;
 
-/// Runs `lint`; returns the exit code (0 clean, 1 findings that count).
+/// Runs `lint` (with the macros of `--buildconfig` when given); returns the exit code (0 clean, 1 findings that count).
 pub fn run(
     dir: &Path,
+    buildconfig: Option<MacroTable>,
     json: bool,
     strict: bool,
     out: &mut dyn Write,
     report: &Reporter,
 ) -> Result<u8, Error> {
-    let findings = lint_dir(dir)?;
+    let findings = lint_dir_with(dir, buildconfig.as_ref())?;
     let write = Error::stdout;
     if json {
         serde_json::to_writer_pretty(&mut *out, &findings).map_err(|e| write(e.into()))?;

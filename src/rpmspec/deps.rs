@@ -113,9 +113,41 @@ pub struct Analysis {
     pub packages: HashMap<LineId, String>,
 }
 
+/// Which of the reading rules of DESIGN §4.3 beyond plain tags are on.
+/// Everything venvjail reports uses [`Rules::default`] (all on); turning
+/// one off shows what it changes (the corpus count in
+/// `tests/it/corpus_rules.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Each branch of an undecided conditional is read from the same
+    /// macros and a macro the branches leave differently is unknown after
+    /// it. Off: definitions under an undecided condition are "maybe", and
+    /// `%undefine` and whole-line macros there are skipped.
+    pub undecided_branches: bool,
+    /// A whole-line macro's known expansion is read as spec lines.
+    pub whole_line_macros: bool,
+    /// Tags inside multi-line `%{?x:` … `}` wrappers are read.
+    pub wrappers: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            undecided_branches: true,
+            whole_line_macros: true,
+            wrappers: true,
+        }
+    }
+}
+
 /// Lists the dependencies of `file`, starting from the macros in `macros`
 /// (from `--define` and `--load`).
 pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
+    dependencies_with(file, macros, Rules::default())
+}
+
+/// [`dependencies`] with some reading rules turned off.
+pub fn dependencies_with(file: &SpecFile<'_>, macros: MacroTable, rules: Rules) -> Analysis {
     let noarch = is_noarch(file);
     let mut w = Walker {
         file,
@@ -127,7 +159,10 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
         noarch,
         main_name_set: false,
         current: None,
+        named: None,
         problems: Vec::new(),
+        depth: 0,
+        rules,
     };
     w.walk(&file.items, Some(true));
     let main = w.main_name();
@@ -146,6 +181,7 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
                 .get(&id)
                 .cloned()
                 .unwrap_or_else(|| main.clone()),
+            Owner::Named(name) => name,
         };
     }
     let mut warnings = file.diagnostics.clone();
@@ -159,10 +195,13 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
     }
 }
 
-#[derive(Clone, Copy)]
+/// Which package a dependency belongs to.
+#[derive(Clone)]
 enum Owner {
     Main,
     Section(LineId),
+    /// A package whose `%package` line came from an expansion.
+    Named(String),
 }
 
 struct Walker<'f, 'a> {
@@ -176,8 +215,81 @@ struct Walker<'f, 'a> {
     main_name_set: bool,
     /// The header of the section being read, decided with branch truth.
     current: Option<LineId>,
+    /// The package a `%package` line of an expansion started, until the
+    /// next section header of this file.
+    named: Option<String>,
     /// Dependencies rpm would reject, as warnings.
     problems: Vec<Diagnostic>,
+    /// How many expansions deep this walker reads (0: the file itself).
+    depth: usize,
+    /// The reading rules in force.
+    rules: Rules,
+}
+
+/// How deep expansions read as spec lines may nest.
+const MAX_SUB_DEPTH: usize = 8;
+
+/// The parts of a multi-line conditional wrapper `%{?name:` … `}`.
+struct Wrapper<'t> {
+    name: &'t str,
+    negated: bool,
+    /// The body's bytes in the line's text.
+    body: std::ops::Range<usize>,
+}
+
+/// `%{?name:` newline … `}` (or `%{!?name:`): a wrapper whose body spans
+/// lines and that is alone on its logical line.
+fn multiline_wrapper(text: &str) -> Option<Wrapper<'_>> {
+    let bytes = text.as_bytes();
+    if !bytes.starts_with(b"%{") {
+        return None;
+    }
+    let (len, closed) = super::macro_ref::macro_ref_len(bytes);
+    if !closed || !text[len..].trim().is_empty() {
+        return None;
+    }
+    let inner = &text[2..len - 1];
+    let flags = inner
+        .bytes()
+        .take_while(|&b| b == b'?' || b == b'!')
+        .count();
+    if !inner[..flags].contains('?') {
+        return None;
+    }
+    let name_len = inner[flags..]
+        .bytes()
+        .take_while(|&b| super::macro_ref::is_name_byte(b))
+        .count();
+    let name = &inner[flags..flags + name_len];
+    if name.is_empty() || inner.as_bytes().get(flags + name_len) != Some(&b':') {
+        return None;
+    }
+    let start = 2 + flags + name_len + 1;
+    let body = start..len - 1;
+    text[body.clone()].contains('\n').then_some(Wrapper {
+        name,
+        negated: inner[..flags].contains('!'),
+        body,
+    })
+}
+
+/// Where the first line starting with `%package` begins in `text`.
+fn first_package_line(text: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("%package") {
+            if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) {
+                return Some(at);
+            }
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// The number of line ends in `s`.
+fn newlines(s: &str) -> u32 {
+    u32::try_from(s.bytes().filter(|&b| b == b'\n').count()).unwrap_or(u32::MAX)
 }
 
 /// Three-valued AND.
@@ -201,12 +313,20 @@ impl Walker<'_, '_> {
 
     /// Walks each branch with its truth; the section being read afterwards
     /// is the taken branch's, or the latest possible one when undecided.
+    ///
+    /// Each branch is read from the macros as they were before the
+    /// conditional, as if it were taken; afterwards a macro keeps what every
+    /// possible outcome agrees on and is "maybe defined" otherwise
+    /// (DESIGN §4.3: what is decided must be right).
     fn conditional(&mut self, cond: &Conditional, active: Option<bool>) {
         let mut none_taken = Some(true);
         let first = cond.branches.first().map(|b| b.directive);
         let entry = self.current;
         let mut exits: Vec<(Option<bool>, Option<LineId>)> = Vec::new();
         let mut has_else = false;
+        let hypotheses = self.rules.undecided_branches;
+        let mark = self.table.mark();
+        let mut outcomes = Vec::new();
         for branch in &cond.branches {
             let line = &self.file.lines[branch.directive];
             let LineKind::Conditional(d) = &line.kind else {
@@ -231,9 +351,20 @@ impl Walker<'_, '_> {
             });
             self.current = entry;
             self.walk(&branch.items, and(active, taken));
+            if hypotheses {
+                let state = self.table.rollback(mark);
+                if taken != Some(false) {
+                    outcomes.push(state);
+                }
+            }
             exits.push((taken, self.current));
             self.conditions.pop();
         }
+        let fall_through = !has_else && none_taken != Some(false);
+        if !hypotheses {
+            outcomes.clear();
+        }
+        self.table.merge_branches(&outcomes, fall_through);
         if !has_else {
             exits.push((none_taken, entry));
         }
@@ -316,7 +447,9 @@ impl Walker<'_, '_> {
                 let name = self.file.str(&def.name).into_owned();
                 let params = def.params.as_ref().map(|p| self.file.str(p).into_owned());
                 let body = define_body(&self.file.str(&def.body));
-                let certain = active == Some(true);
+                // Under an undecided branch the table is that branch's own
+                // (see `conditional`), so the definition is certain there.
+                let certain = self.rules.undecided_branches || active == Some(true);
                 match def.kind {
                     MacroDefKind::Undefine => {
                         if certain {
@@ -353,20 +486,176 @@ impl Walker<'_, '_> {
                 self.tag(id, &w.inner, and(active, own));
                 self.conditions.pop();
             }
-            LineKind::Macro if active == Some(true) => {
-                // A whole-line macro may define macros (`%bcond_without x`,
-                // `%{!?x:%global x 1}`); what cannot be expanded is skipped.
-                let text = self.file.str(&line.span);
-                let _ = self.expand(&text);
+            LineKind::Macro if self.reads_effects(active) => {
+                self.macro_line(id, active);
             }
             // Named even in an inactive branch: its lines still need an owner.
             LineKind::Section(header) => {
                 self.current = Some(id);
+                self.named = None;
                 if let Some(name) = self.section_name(header.kind, header.package.as_ref()) {
                     self.section_names.insert(id, name);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether a whole-line macro is read: everywhere not known false
+    /// (under an undecided condition the table is that branch's own, see
+    /// `conditional`); with that rule off, only where known true.
+    fn reads_effects(&self, active: Option<bool>) -> bool {
+        match active {
+            Some(true) => true,
+            Some(false) => false,
+            None => self.rules.undecided_branches,
+        }
+    }
+
+    /// A line that starts with a macro. It may define macros
+    /// (`%bcond_without x`, `%{!?x:%global x 1}`); in a preamble, a
+    /// multi-line wrapper's tags are read under its condition, and a known
+    /// expansion is read as spec lines, as rpm reads it. What cannot be
+    /// expanded is skipped.
+    fn macro_line(&mut self, id: LineId, active: Option<bool>) {
+        let line = &self.file.lines[id];
+        let number = line.number;
+        let text = self.file.str(&line.span).into_owned();
+        if self.depth >= MAX_SUB_DEPTH {
+            let _ = self.expand(&text);
+            return;
+        }
+        // Outside a preamble only what follows a `%package` line of the
+        // expansion is preamble (`%lang_subpkg de German` in `%files`).
+        let preamble = self.in_preamble(id);
+        let start = |body: &str| {
+            if preamble {
+                Some(0)
+            } else {
+                first_package_line(body)
+            }
+        };
+        if let Some(w) = multiline_wrapper(&text).filter(|_| self.rules.wrappers) {
+            let body = &text[w.body.clone()];
+            let Some(off) = start(body) else {
+                let _ = self.expand(&text);
+                return;
+            };
+            let own = match self.table.defined(w.name) {
+                Defined::Yes => Some(!w.negated),
+                Defined::No => Some(w.negated),
+                Defined::Maybe => None,
+            };
+            self.conditions.push(Condition {
+                line: number,
+                text: format!("%{{{}?{}}}", if w.negated { "!" } else { "" }, w.name),
+                branch: "if",
+            });
+            let first = number + newlines(&text[..w.body.start + off]);
+            self.sub_walk(&body[off..], first, None, and(active, own));
+            self.conditions.pop();
+            return;
+        }
+        let Some(expansion) = self.expand(&text) else {
+            return;
+        };
+        if !self.rules.whole_line_macros || !expansion.contains(':') {
+            return;
+        }
+        if let Some(off) = start(&expansion) {
+            let raw = text.trim_end().to_owned();
+            self.sub_walk(&expansion[off..], number, Some(raw), active);
+        }
+    }
+
+    /// The package a dependency with `tag` read now belongs to.
+    fn owner(&self, tag: DepTag) -> Owner {
+        if tag.belongs_to_source() {
+            return Owner::Main;
+        }
+        match &self.named {
+            Some(name) => Owner::Named(name.clone()),
+            None => self.current.map_or(Owner::Main, Owner::Section),
+        }
+    }
+
+    /// True when line `id` is in the main preamble or a `%package` one.
+    fn in_preamble(&self, id: LineId) -> bool {
+        match self.file.lines[id].section {
+            None => true,
+            Some(h) => matches!(&self.file.lines[h].kind,
+                LineKind::Section(s) if s.kind == SectionKind::Package),
+        }
+    }
+
+    /// Reads `text` as spec lines in place of one line of this file: its
+    /// dependencies belong to the package being read, under the current
+    /// conditions. Their line is `first` plus their line in `text`, or
+    /// `first` with `raw` as their text when `raw` is given (an expansion).
+    fn sub_walk(&mut self, text: &str, first: u32, raw: Option<String>, active: Option<bool>) {
+        let sub = super::parse::parse(text.as_bytes());
+        let mut w = Walker {
+            file: &sub,
+            table: std::mem::take(&mut self.table),
+            conditions: std::mem::take(&mut self.conditions),
+            deps: Vec::new(),
+            owners: Vec::new(),
+            section_names: HashMap::new(),
+            noarch: self.noarch,
+            main_name_set: self.main_name_set,
+            current: None,
+            named: None,
+            problems: Vec::new(),
+            depth: self.depth + 1,
+            rules: self.rules,
+        };
+        w.walk(&sub.items, active);
+        let Walker {
+            table,
+            conditions,
+            deps,
+            owners,
+            section_names,
+            problems,
+            main_name_set,
+            named,
+            ..
+        } = w;
+        self.table = table;
+        self.conditions = conditions;
+        self.main_name_set = main_name_set;
+        let place = |line: u32| match raw {
+            Some(_) => first,
+            None => first + line.saturating_sub(1),
+        };
+        for (mut dep, owner) in deps.into_iter().zip(owners) {
+            dep.line = place(dep.line);
+            if let Some(raw) = &raw {
+                dep.raw.clone_from(raw);
+            }
+            let owner = match owner {
+                Owner::Main => self.owner(dep.tag),
+                Owner::Section(sid) => match section_names.get(&sid) {
+                    Some(name) => Owner::Named(name.clone()),
+                    None => self.owner(dep.tag),
+                },
+                named @ Owner::Named(_) => named,
+            };
+            self.deps.push(dep);
+            self.owners.push(owner);
+        }
+        // The package the expansion's last `%package` started goes on
+        // (when undecided, the latest header, as after an undecided `%if`).
+        if active != Some(false) {
+            if let Some((_, name)) = section_names.iter().max_by_key(|(id, _)| **id) {
+                self.named = Some(name.clone());
+            } else if named.is_some() {
+                self.named = named;
+            }
+        }
+        for mut p in problems {
+            p.line = place(p.line);
+            self.problems.push(p);
         }
     }
 
@@ -408,15 +697,11 @@ impl Walker<'_, '_> {
                 }
                 let raw = self.file.str(&tag.value).into_owned();
                 let value = self.expand(&raw);
-                self.table
-                    .define(macro_name, None, value, active == Some(true));
+                let certain = self.rules.undecided_branches || active == Some(true);
+                self.table.define(macro_name, None, value, certain);
             }
             Tag::Dependency(dep_tag) => {
-                let owner = if dep_tag.belongs_to_source() {
-                    Owner::Main
-                } else {
-                    self.current.map_or(Owner::Main, Owner::Section)
-                };
+                let owner = self.owner(dep_tag);
                 let qualifiers: Vec<String> = tag
                     .qualifiers
                     .iter()
@@ -434,7 +719,7 @@ impl Walker<'_, '_> {
                         let dep =
                             self.dependency(dep_tag, &qualifiers, &merged, line.number, active);
                         self.deps.push(dep);
-                        self.owners.push(owner);
+                        self.owners.push(owner.clone());
                         continue;
                     }
                     if let Some(problem) = item.problem {
@@ -450,7 +735,7 @@ impl Walker<'_, '_> {
                     }
                     let dep = self.dependency(dep_tag, &qualifiers, item, line.number, active);
                     self.deps.push(dep);
-                    self.owners.push(owner);
+                    self.owners.push(owner.clone());
                 }
             }
             _ => {}

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::expr;
+use super::line::SECTIONS;
 use super::macro_ref::{is_name_byte, macro_ref_len};
 use super::macro_table::IMPURE_BUILTINS;
 pub use super::macro_table::{define_body, split_definition, Defined, Macro, MacroTable};
@@ -319,16 +320,27 @@ impl<'t> Expander<'t> {
             _ => {}
         }
         let Some(m) = self.table.get(name).cloned() else {
-            self.unknown = true;
+            // rpm leaves an undefined macro as written; for a section
+            // keyword (`%package` in a macro that makes subpackages) that
+            // text is known: the spec reads it as a section header.
+            if SECTIONS.iter().any(|(kw, _)| *kw == name) {
+                out.push('%');
+                out.push_str(name);
+            } else {
+                self.unknown = true;
+            }
             return;
         };
         let Some(body) = m.body.filter(|_| m.certain) else {
             self.unknown = true;
             return;
         };
-        if name == "python_module" && body.trim_start().starts_with("%{lua:") {
-            self.python_module(args.unwrap_or(""), out);
-            return;
+        if body.trim_start().starts_with("%{lua:") {
+            match name {
+                "python_module" => return self.python_module(args.unwrap_or(""), out),
+                "py3_dist" => return self.py3_dist(args.unwrap_or(""), out),
+                _ => {}
+            }
         }
         let Some(opts) = m.params else {
             self.expand_into(&body, out);
@@ -378,6 +390,40 @@ impl Expander<'_> {
             } else {
                 out.push_str(&dep);
             }
+        }
+    }
+}
+
+impl Expander<'_> {
+    /// Fedora's `%py3_dist NAME…` as python-srpm-macros computes it in Lua:
+    /// `python%{python3_pkgversion}dist(CANONICAL)` per argument, CANONICAL
+    /// being the name lowercased with each run of characters other than
+    /// letters, digits and `.` replaced by `-` (`%py_dist_name`). Its Lua
+    /// body is not run; this is its meaning.
+    fn py3_dist(&mut self, args: &str, out: &mut String) {
+        if self.table.defined("python3_pkgversion") != Defined::Yes {
+            self.unknown = true;
+            return;
+        }
+        let mut version = String::new();
+        self.expand_into("%{python3_pkgversion}", &mut version);
+        let mut words = String::new();
+        self.expand_into(args, &mut words);
+        let mut first = true;
+        for word in words.split_whitespace() {
+            let mut canonical = String::with_capacity(word.len());
+            for c in word.chars() {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    canonical.push(c.to_ascii_lowercase());
+                } else if !canonical.ends_with('-') {
+                    canonical.push('-');
+                }
+            }
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            out.push_str(&format!("python{}dist({canonical})", version.trim()));
         }
     }
 }

@@ -217,7 +217,7 @@ fn query_rpm(home: &Path, stub: &str, spec: &Path) -> RpmResult {
 /// The macro files rpmspec reads implicitly, in its order (`Macro path:` of
 /// `rpmspec --showrc`, globbed, with `%{_target}` filled in; `~/.rpmmacros`
 /// left out as rpmspec runs in an empty HOME), then the stub.
-fn venvjail_loads() -> Vec<String> {
+pub fn venvjail_loads() -> Vec<String> {
     let showrc = Command::new("rpmspec")
         .arg("--showrc")
         .env("HOME", std::env::temp_dir())
