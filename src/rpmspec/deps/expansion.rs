@@ -122,7 +122,8 @@ impl Walker<'_, '_> {
         let Some(expansion) = self.expand(&text) else {
             return;
         };
-        if !self.rules.whole_line_macros || !expansion.contains(':') {
+        let may_hold_lines = expansion.contains(':') || expansion.contains("%package");
+        if !self.rules.whole_line_macros || !may_hold_lines {
             return;
         }
         if let Some(off) = start(&expansion) {
