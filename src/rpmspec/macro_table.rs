@@ -365,3 +365,46 @@ pub fn define_body(raw: &str) -> String {
         .trim_end()
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macro_files_continue_any_line_on_a_backslash() {
+        let mut t = MacroTable::new();
+        let n = t.load_file_text(
+            b"%_debuginfo_template \\\n%package debuginfo\\\nSummary: x\\\n%{nil}\n\n%after 1\n",
+        );
+        assert_eq!(n, 2);
+        assert_eq!(t.defined("package"), Defined::No);
+        let body = t.get("_debuginfo_template").and_then(|m| m.body.clone());
+        assert_eq!(
+            body.as_deref(),
+            Some("\n%package debuginfo\nSummary: x\n%{nil}")
+        );
+        assert_eq!(t.defined("after"), Defined::Yes);
+    }
+
+    #[test]
+    fn branches_merge_to_what_every_outcome_agrees_on() {
+        let mut t = MacroTable::new();
+        t.define("kept", None, Some("1".into()), true);
+        let mark = t.mark();
+        t.define("same", None, Some("x".into()), true);
+        t.define("differs", None, Some("a".into()), true);
+        let first = t.rollback(mark);
+        t.define("same", None, Some("x".into()), true);
+        t.define("differs", None, Some("b".into()), true);
+        t.undefine("kept");
+        let second = t.rollback(mark);
+        assert_eq!(t.defined("same"), Defined::No, "rolled back");
+        t.merge_branches(&[first, second], false);
+        assert_eq!(t.defined("same"), Defined::Yes);
+        assert_eq!(t.defined("differs"), Defined::Maybe);
+        assert_eq!(t.defined("kept"), Defined::Maybe);
+        // A maybe macro stays maybe when undefined.
+        t.undefine("differs");
+        assert_eq!(t.defined("differs"), Defined::Maybe);
+    }
+}
