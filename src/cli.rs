@@ -142,6 +142,12 @@ pub struct SpecDepsArgs {
     /// Load an rpm macro file, as `rpmspec --load` (repeatable).
     #[arg(long, value_name = "FILE")]
     pub load: Vec<PathBuf>,
+    /// Read the spec as rpm on ARCH does (defines _target_cpu, _arch, _target_os; --define wins).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Read the spec as OBS's scheduler does with this build configuration (`osc buildconfig P R`).
+    #[arg(long, value_name = "FILE")]
+    pub buildconfig: Option<PathBuf>,
 }
 
 /// Output formats.
@@ -198,6 +204,9 @@ pub struct SpecEditArgs {
     /// Load an rpm macro file (repeatable).
     #[arg(long, value_name = "FILE")]
     pub load: Vec<PathBuf>,
+    /// Read the spec as rpm on ARCH does (defines _target_cpu, _arch, _target_os; --define wins).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
 }
 
 /// Arguments of `exclude`.
@@ -223,6 +232,12 @@ pub struct LintArgs {
     /// Count warnings as findings (exit 1).
     #[arg(long)]
     pub strict: bool,
+    /// Read the specs as OBS's scheduler does with this build configuration (`osc buildconfig P R`).
+    #[arg(long, value_name = "FILE")]
+    pub buildconfig: Option<PathBuf>,
+    /// The architecture of --buildconfig (default: x86_64).
+    #[arg(long, value_name = "ARCH", requires = "buildconfig")]
+    pub arch: Option<String>,
 }
 
 /// Arguments of `verify`.
@@ -322,6 +337,9 @@ pub struct RequiresArgs {
     /// Define a macro: 'NAME VALUE' (repeatable).
     #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
     pub define: Vec<String>,
+    /// Read --spec as rpm on ARCH does (defines _target_cpu, _arch, _target_os; --define wins).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
     /// Update the venvjail section of FILE instead of printing.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -75,6 +75,12 @@ pub const LIST_FILES: [&str; 3] = ["include-rpm", "exclude-rpm", "remove-file"];
 
 /// Lints `dir`; an error means lint could not run (exit 2).
 pub fn lint_dir(dir: &Path) -> Result<Vec<Finding>, Error> {
+    lint_dir_with(dir, None)
+}
+
+/// Lints `dir`, reading its specs with `buildconfig` (the macros of
+/// `--buildconfig`, as OBS's scheduler sees them) when given.
+pub fn lint_dir_with(dir: &Path, buildconfig: Option<&MacroTable>) -> Result<Vec<Finding>, Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::read(dir, e))?;
     let mut specs: Vec<PathBuf> = Vec::new();
     for entry in entries {
@@ -87,7 +93,7 @@ pub fn lint_dir(dir: &Path) -> Result<Vec<Finding>, Error> {
     let mut findings = Vec::new();
     for path in &specs {
         let bytes = crate::error::read_file(path)?;
-        lint_spec(&display(dir, path), &bytes, &mut findings);
+        lint_spec_with(&display(dir, path), &bytes, buildconfig, &mut findings);
     }
     lint_service(dir, &mut findings);
     for name in LIST_FILES {
@@ -134,6 +140,18 @@ fn finding(
 
 /// Checks one spec.
 pub fn lint_spec(path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
+    lint_spec_with(path, bytes, None, out);
+}
+
+/// Checks one spec; with `buildconfig`, read as OBS's scheduler reads it,
+/// and a BuildRequires it cannot expand is a warning (OBS asks for the
+/// literal text, which nothing provides).
+pub fn lint_spec_with(
+    path: &str,
+    bytes: &[u8],
+    buildconfig: Option<&MacroTable>,
+    out: &mut Vec<Finding>,
+) {
     let file = rpmspec::parse(bytes);
     for d in &file.diagnostics {
         out.push(finding(
@@ -145,7 +163,13 @@ pub fn lint_spec(path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
             "spec-syntax",
         ));
     }
-    let analysis = rpmspec::dependencies(&file, MacroTable::with_rpm_core());
+    let table = buildconfig
+        .cloned()
+        .unwrap_or_else(MacroTable::with_rpm_core);
+    let analysis = rpmspec::dependencies(&file, table);
+    if buildconfig.is_some() {
+        unexpanded_buildrequires(path, &analysis.deps, out);
+    }
     for w in analysis
         .warnings
         .iter()
@@ -186,6 +210,27 @@ pub fn lint_spec(path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
     };
     duplicates(path, &file, &analysis.deps, &in_block, out);
     buildrequires_in_subpackages(path, &file, out);
+}
+
+/// With `--buildconfig`: BuildRequires OBS would see with a macro it
+/// cannot expand.
+fn unexpanded_buildrequires(path: &str, deps: &[rpmspec::Dependency], out: &mut Vec<Finding>) {
+    for d in deps {
+        if d.tag != DepTag::BuildRequires || d.expanded.is_some() || d.active == Some(false) {
+            continue;
+        }
+        out.push(finding(
+            path,
+            d.line,
+            1,
+            Severity::Warning,
+            format!(
+                "BuildRequires '{}' uses a macro the build configuration does not define",
+                d.raw
+            ),
+            "unexpanded-buildrequires",
+        ));
+    }
 }
 
 /// The same dependency twice in one package under the same conditions.

@@ -83,6 +83,8 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 },
                 defines: args.define,
                 loads: args.load,
+                arch: args.arch,
+                buildconfig: args.buildconfig,
             };
             spec::deps(&opts, &mut out, report)?;
         }
@@ -98,6 +100,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 diff: args.diff,
                 defines: args.define,
                 loads: args.load,
+                arch: args.arch,
             };
             code = spec::edit(&opts, &mut out, report)?;
         }
@@ -141,6 +144,7 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 exclude: args.exclude,
                 spec: args.spec,
                 defines: args.define,
+                arch: args.arch,
                 output: args.output,
             };
             requires::run(&target, &opts, &mut out, report)?;
@@ -220,8 +224,18 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
             code = commands::create::run(&opts, &mut out, report)?;
         }
         Command::Lint(args) => {
+            let table = match &args.buildconfig {
+                Some(path) => Some(spec::spec_macros(
+                    &[],
+                    &[],
+                    args.arch.as_deref(),
+                    Some(path),
+                )?),
+                None => None,
+            };
             code = lint::run(
                 &args.dir,
+                table,
                 lint_format(args.format),
                 args.strict,
                 &mut out,

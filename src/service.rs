@@ -292,7 +292,7 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
             .collect();
         bins.sort();
         bins.dedup();
-        let spec = client.source_file(&src.project, name, &format!("{name}.spec"))?;
+        let spec = crate::obs::multibuild::package_spec(client, &src.project, name)?;
         packages.push(PackageSnapshot {
             name: name.clone(),
             project: src.project.clone(),

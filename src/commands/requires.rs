@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::spec::macro_table;
+use super::spec::spec_macros;
 use super::{list_output, load_list, ObsTarget};
 use crate::error::{read_file, Error};
 use crate::obs::Client;
@@ -25,6 +25,8 @@ pub struct RequiresOptions {
     pub spec: Option<PathBuf>,
     /// `--define 'NAME VALUE'`.
     pub defines: Vec<String>,
+    /// `--arch ARCH` (for `--spec`).
+    pub arch: Option<String>,
     /// `-o FILE`.
     pub output: Option<PathBuf>,
 }
@@ -70,7 +72,7 @@ pub fn run(
     out: &mut dyn Write,
     report: &Reporter,
 ) -> Result<(), Error> {
-    let table = macro_table(&opts.defines, &[])?;
+    let table = spec_macros(&opts.defines, &[], opts.arch.as_deref(), None)?;
     let selection = Selection {
         include: load_list(&opts.include, "every package is included", report)?,
         exclude: load_list(&opts.exclude, "no package is excluded", report)?,
@@ -81,7 +83,7 @@ pub fn run(
             let project = target.project()?;
             let client =
                 Client::from_config(target.apiurl.as_deref(), target.timeout, target.verbose)?;
-            client.source_file(&project, &opts.package, &format!("{}.spec", opts.package))?
+            crate::obs::multibuild::package_spec(&client, &project, &opts.package)?
         }
     };
     let lines = outside_venv(&spec, table, &selection);

@@ -29,6 +29,10 @@ pub struct DepsOptions {
     pub defines: Vec<String>,
     /// `--load FILE` macro files, in order.
     pub loads: Vec<PathBuf>,
+    /// `--arch ARCH`.
+    pub arch: Option<String>,
+    /// `--buildconfig FILE`: read the spec as OBS's scheduler does.
+    pub buildconfig: Option<PathBuf>,
 }
 
 /// The JSON shape of one file's dependencies (DESIGN §4.2).
@@ -43,10 +47,33 @@ pub struct FileDeps {
 /// Builds the initial macro table from `--load` files then `--define`s
 /// (rpm applies command-line defines after loaded files).
 pub fn macro_table(defines: &[String], loads: &[PathBuf]) -> Result<MacroTable, Error> {
-    let mut table = MacroTable::with_rpm_core();
+    spec_macros(defines, loads, None, None)
+}
+
+/// The macros a spec is read with. Without a build configuration: rpm's
+/// core macros, the `--load` files, what rpm on `--arch` defines, then the
+/// `--define`s (so they win). With `--buildconfig FILE`: what OBS's
+/// scheduler sees ([`rpmspec::buildconfig`], `_target_cpu` from `--arch`,
+/// default `x86_64`), then the `--load` files and `--define`s.
+pub fn spec_macros(
+    defines: &[String],
+    loads: &[PathBuf],
+    arch: Option<&str>,
+    buildconfig: Option<&Path>,
+) -> Result<MacroTable, Error> {
+    let mut table = match buildconfig {
+        Some(path) => {
+            let text = read_file(path)?;
+            rpmspec::buildconfig::read(&text, arch.unwrap_or("x86_64")).macros
+        }
+        None => MacroTable::with_rpm_core(),
+    };
     for path in loads {
         let text = read_file(path)?;
         table.load_file_text(&text);
+    }
+    if let (Some(arch), None) = (arch, buildconfig) {
+        table.define_arch(arch);
     }
     for d in defines {
         table
@@ -58,7 +85,12 @@ pub fn macro_table(defines: &[String], loads: &[PathBuf]) -> Result<MacroTable, 
 
 /// Runs `spec deps`: every input is read before anything is printed.
 pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Result<(), Error> {
-    let table = macro_table(&opts.defines, &opts.loads)?;
+    let table = spec_macros(
+        &opts.defines,
+        &opts.loads,
+        opts.arch.as_deref(),
+        opts.buildconfig.as_deref(),
+    )?;
     let sources = opts
         .files
         .iter()
@@ -171,6 +203,8 @@ pub struct EditOptions {
     pub defines: Vec<String>,
     /// `--load` macro files.
     pub loads: Vec<PathBuf>,
+    /// `--arch ARCH`.
+    pub arch: Option<String>,
 }
 
 /// Runs `spec edit`; returns the exit code (0, or 1 for `--check` with changes).
@@ -188,7 +222,7 @@ pub fn edit(opts: &EditOptions, out: &mut dyn Write, report: &Reporter) -> Resul
     let build = arg("--buildrequires", &opts.buildrequires)?;
     let run = arg("--requires", &opts.requires)?;
     let provides = arg("--provides", &opts.provides)?;
-    let table = macro_table(&opts.defines, &opts.loads)?;
+    let table = spec_macros(&opts.defines, &opts.loads, opts.arch.as_deref(), None)?;
     let original = read_file(&opts.file)?;
     let file = rpmspec::parse(&original);
     block::managed_blocks(&file).map_err(invalid)?;

@@ -77,6 +77,10 @@ pub const CODES: &[CodeInfo] = &[
         code: "snapshot",
         summary: "The snapshot does not parse",
     },
+    CodeInfo {
+        code: "unexpanded-buildrequires",
+        summary: "A BuildRequires with a macro the build configuration does not define",
+    },
 ];
 
 /// The README anchor that explains the codes (SARIF `helpUri`).

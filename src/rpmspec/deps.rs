@@ -13,6 +13,8 @@ use serde::Serialize;
 use super::deplist::{normalise_rich, split_expanded};
 use super::expr;
 use super::macros::{define_body, Defined, Expander, MacroTable};
+mod expansion;
+
 use super::syntax::{
     CondKeyword, Conditional, DepItem, DepTag, Diagnostic, Directive, Item, LineId, LineKind,
     MacroDefKind, Op, PackageRef, SectionKind, SpecFile, Tag, TagLine,
@@ -113,9 +115,41 @@ pub struct Analysis {
     pub packages: HashMap<LineId, String>,
 }
 
+/// Which of the reading rules of DESIGN §4.3 beyond plain tags are on.
+/// Everything venvjail reports uses [`Rules::default`] (all on); turning
+/// one off shows what it changes (the corpus count in
+/// `tests/it/corpus_rules.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    /// Each branch of an undecided conditional is read from the same
+    /// macros and a macro the branches leave differently is unknown after
+    /// it. Off: definitions under an undecided condition are "maybe", and
+    /// `%undefine` and whole-line macros there are skipped.
+    pub undecided_branches: bool,
+    /// A whole-line macro's known expansion is read as spec lines.
+    pub whole_line_macros: bool,
+    /// Tags inside multi-line `%{?x:` … `}` wrappers are read.
+    pub wrappers: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            undecided_branches: true,
+            whole_line_macros: true,
+            wrappers: true,
+        }
+    }
+}
+
 /// Lists the dependencies of `file`, starting from the macros in `macros`
 /// (from `--define` and `--load`).
 pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
+    dependencies_with(file, macros, Rules::default())
+}
+
+/// [`dependencies`] with some reading rules turned off.
+pub fn dependencies_with(file: &SpecFile<'_>, macros: MacroTable, rules: Rules) -> Analysis {
     let noarch = is_noarch(file);
     let mut w = Walker {
         file,
@@ -127,7 +161,10 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
         noarch,
         main_name_set: false,
         current: None,
+        named: None,
         problems: Vec::new(),
+        depth: 0,
+        rules,
     };
     w.walk(&file.items, Some(true));
     let main = w.main_name();
@@ -146,6 +183,7 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
                 .get(&id)
                 .cloned()
                 .unwrap_or_else(|| main.clone()),
+            Owner::Named(name) => name,
         };
     }
     let mut warnings = file.diagnostics.clone();
@@ -159,10 +197,13 @@ pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
     }
 }
 
-#[derive(Clone, Copy)]
+/// Which package a dependency belongs to.
+#[derive(Clone)]
 enum Owner {
     Main,
     Section(LineId),
+    /// A package whose `%package` line came from an expansion.
+    Named(String),
 }
 
 struct Walker<'f, 'a> {
@@ -176,8 +217,15 @@ struct Walker<'f, 'a> {
     main_name_set: bool,
     /// The header of the section being read, decided with branch truth.
     current: Option<LineId>,
+    /// The package a `%package` line of an expansion started, until the
+    /// next section header of this file.
+    named: Option<String>,
     /// Dependencies rpm would reject, as warnings.
     problems: Vec<Diagnostic>,
+    /// How many expansions deep this walker reads (0: the file itself).
+    depth: usize,
+    /// The reading rules in force.
+    rules: Rules,
 }
 
 /// Three-valued AND.
@@ -201,12 +249,20 @@ impl Walker<'_, '_> {
 
     /// Walks each branch with its truth; the section being read afterwards
     /// is the taken branch's, or the latest possible one when undecided.
+    ///
+    /// Each branch is read from the macros as they were before the
+    /// conditional, as if it were taken; afterwards a macro keeps what every
+    /// possible outcome agrees on and is "maybe defined" otherwise
+    /// (DESIGN §4.3: what is decided must be right).
     fn conditional(&mut self, cond: &Conditional, active: Option<bool>) {
         let mut none_taken = Some(true);
         let first = cond.branches.first().map(|b| b.directive);
         let entry = self.current;
         let mut exits: Vec<(Option<bool>, Option<LineId>)> = Vec::new();
         let mut has_else = false;
+        let hypotheses = self.rules.undecided_branches;
+        let mark = self.table.mark();
+        let mut outcomes = Vec::new();
         for branch in &cond.branches {
             let line = &self.file.lines[branch.directive];
             let LineKind::Conditional(d) = &line.kind else {
@@ -231,9 +287,20 @@ impl Walker<'_, '_> {
             });
             self.current = entry;
             self.walk(&branch.items, and(active, taken));
+            if hypotheses {
+                let state = self.table.rollback(mark);
+                if taken != Some(false) {
+                    outcomes.push(state);
+                }
+            }
             exits.push((taken, self.current));
             self.conditions.pop();
         }
+        let fall_through = !has_else && none_taken != Some(false);
+        if !hypotheses {
+            outcomes.clear();
+        }
+        self.table.merge_branches(&outcomes, fall_through);
         if !has_else {
             exits.push((none_taken, entry));
         }
@@ -316,7 +383,9 @@ impl Walker<'_, '_> {
                 let name = self.file.str(&def.name).into_owned();
                 let params = def.params.as_ref().map(|p| self.file.str(p).into_owned());
                 let body = define_body(&self.file.str(&def.body));
-                let certain = active == Some(true);
+                // Under an undecided branch the table is that branch's own
+                // (see `conditional`), so the definition is certain there.
+                let certain = self.rules.undecided_branches || active == Some(true);
                 match def.kind {
                     MacroDefKind::Undefine => {
                         if certain {
@@ -353,20 +422,40 @@ impl Walker<'_, '_> {
                 self.tag(id, &w.inner, and(active, own));
                 self.conditions.pop();
             }
-            LineKind::Macro if active == Some(true) => {
-                // A whole-line macro may define macros (`%bcond_without x`,
-                // `%{!?x:%global x 1}`); what cannot be expanded is skipped.
-                let text = self.file.str(&line.span);
-                let _ = self.expand(&text);
+            LineKind::Macro if self.reads_effects(active) => {
+                self.macro_line(id, active);
             }
             // Named even in an inactive branch: its lines still need an owner.
             LineKind::Section(header) => {
                 self.current = Some(id);
+                self.named = None;
                 if let Some(name) = self.section_name(header.kind, header.package.as_ref()) {
                     self.section_names.insert(id, name);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether a whole-line macro is read: everywhere not known false
+    /// (under an undecided condition the table is that branch's own, see
+    /// `conditional`); with that rule off, only where known true.
+    fn reads_effects(&self, active: Option<bool>) -> bool {
+        match active {
+            Some(true) => true,
+            Some(false) => false,
+            None => self.rules.undecided_branches,
+        }
+    }
+
+    /// The package a dependency with `tag` read now belongs to.
+    fn owner(&self, tag: DepTag) -> Owner {
+        if tag.belongs_to_source() {
+            return Owner::Main;
+        }
+        match &self.named {
+            Some(name) => Owner::Named(name.clone()),
+            None => self.current.map_or(Owner::Main, Owner::Section),
         }
     }
 
@@ -408,15 +497,11 @@ impl Walker<'_, '_> {
                 }
                 let raw = self.file.str(&tag.value).into_owned();
                 let value = self.expand(&raw);
-                self.table
-                    .define(macro_name, None, value, active == Some(true));
+                let certain = self.rules.undecided_branches || active == Some(true);
+                self.table.define(macro_name, None, value, certain);
             }
             Tag::Dependency(dep_tag) => {
-                let owner = if dep_tag.belongs_to_source() {
-                    Owner::Main
-                } else {
-                    self.current.map_or(Owner::Main, Owner::Section)
-                };
+                let owner = self.owner(dep_tag);
                 let qualifiers: Vec<String> = tag
                     .qualifiers
                     .iter()
@@ -434,7 +519,7 @@ impl Walker<'_, '_> {
                         let dep =
                             self.dependency(dep_tag, &qualifiers, &merged, line.number, active);
                         self.deps.push(dep);
-                        self.owners.push(owner);
+                        self.owners.push(owner.clone());
                         continue;
                     }
                     if let Some(problem) = item.problem {
@@ -450,7 +535,7 @@ impl Walker<'_, '_> {
                     }
                     let dep = self.dependency(dep_tag, &qualifiers, item, line.number, active);
                     self.deps.push(dep);
-                    self.owners.push(owner);
+                    self.owners.push(owner.clone());
                 }
             }
             _ => {}

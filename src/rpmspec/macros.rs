@@ -9,7 +9,10 @@
 
 use std::collections::HashMap;
 
+mod lua;
+
 use super::expr;
+use super::line::SECTIONS;
 use super::macro_ref::{is_name_byte, macro_ref_len};
 use super::macro_table::IMPURE_BUILTINS;
 pub use super::macro_table::{define_body, split_definition, Defined, Macro, MacroTable};
@@ -319,16 +322,27 @@ impl<'t> Expander<'t> {
             _ => {}
         }
         let Some(m) = self.table.get(name).cloned() else {
-            self.unknown = true;
+            // rpm leaves an undefined macro as written; for a section
+            // keyword (`%package` in a macro that makes subpackages) that
+            // text is known: the spec reads it as a section header.
+            if SECTIONS.iter().any(|(kw, _)| *kw == name) {
+                out.push('%');
+                out.push_str(name);
+            } else {
+                self.unknown = true;
+            }
             return;
         };
         let Some(body) = m.body.filter(|_| m.certain) else {
             self.unknown = true;
             return;
         };
-        if name == "python_module" && body.trim_start().starts_with("%{lua:") {
-            self.python_module(args.unwrap_or(""), out);
-            return;
+        if body.trim_start().starts_with("%{lua:") {
+            match name {
+                "python_module" => return self.python_module(args.unwrap_or(""), out),
+                "py3_dist" => return self.py3_dist(args.unwrap_or(""), out),
+                _ => {}
+            }
         }
         let Some(opts) = m.params else {
             self.expand_into(&body, out);
@@ -343,42 +357,6 @@ impl<'t> Expander<'t> {
         self.frames.push(frame);
         self.expand_into(&body, out);
         self.frames.pop();
-    }
-}
-
-impl Expander<'_> {
-    /// openSUSE's `%python_module` as python-rpm-macros' `python_module_lua`
-    /// computes it: for each flavour in `%pythons`, `FLAVOUR-ARGS` with
-    /// `%python` replaced by the flavour, parenthesised when the arguments
-    /// hold a rich operator. Its Lua body is not run; this is its meaning.
-    fn python_module(&mut self, args: &str, out: &mut String) {
-        if self.table.defined("pythons") != Defined::Yes {
-            self.unknown = true;
-            return;
-        }
-        let mut pythons = String::new();
-        self.expand_into("%{pythons}", &mut pythons);
-        let rich = args
-            .split_whitespace()
-            .any(|w| matches!(w, "and" | "or" | "if" | "with" | "without" | "unless"));
-        let mut first = true;
-        for flavor in pythons.split_whitespace() {
-            let text = args.replace("%{python}", flavor).replace("%python", flavor);
-            let mut expanded = String::new();
-            self.expand_into(&text, &mut expanded);
-            if !first {
-                out.push(' ');
-            }
-            first = false;
-            let dep = format!("{flavor}-{}", expanded.trim());
-            if rich {
-                out.push('(');
-                out.push_str(&dep);
-                out.push(')');
-            } else {
-                out.push_str(&dep);
-            }
-        }
     }
 }
 

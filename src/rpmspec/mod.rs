@@ -22,6 +22,7 @@
 //! assert_eq!(expanded[0].name, "python3-demo");
 //! ```
 
+pub mod buildconfig;
 pub mod deplist;
 pub mod deps;
 pub mod edit;
@@ -35,7 +36,9 @@ pub mod parse;
 pub mod sections;
 pub mod syntax;
 
-pub use deps::{dependencies, Analysis, Condition, Dependency, Expanded, ExpandedDep};
+pub use deps::{
+    dependencies, dependencies_with, Analysis, Condition, Dependency, Expanded, ExpandedDep, Rules,
+};
 pub use macros::MacroTable;
 pub use parse::parse;
 pub use syntax::{DepTag, Item, Line, LineKind, Op, SpecFile, Tag, Token, TokenKind};

@@ -70,12 +70,19 @@ fn grammar() -> BTreeMap<String, String> {
 
 /// Every production in an ```ebnf doc block, with the file it is in.
 fn implemented() -> Vec<(String, String, String)> {
-    let dir = repo_root().join("src/rpmspec");
     let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    // Every `.rs` file under src/rpmspec, its submodule directories too.
+    let mut files = Vec::new();
+    let mut dirs = vec![repo_root().join("src/rpmspec")];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();

@@ -7,6 +7,7 @@
 mod util;
 
 mod corpus;
+mod corpus_rules;
 mod descriptor;
 mod edit_corpus;
 mod exclude;
@@ -32,4 +33,5 @@ mod service_requirements;
 mod spec_cli;
 mod spec_deps_snapshots;
 mod spec_edit;
+mod spec_rules;
 mod verify;

@@ -1102,3 +1102,21 @@ fn verbose_output_never_shows_a_password_in_the_api_url() {
         run.stderr
     );
 }
+
+#[test]
+fn requires_of_a_multibuild_flavour_reads_the_packages_spec_with_the_flavour() {
+    let w = World::new();
+    // A flavour has no sources of its own: OBS builds it from PKG.spec with
+    // @BUILD_FLAVOR@ replaced by the flavour.
+    w.obs.route(
+        &format!("/source/{PROJECT}/demo/demo.spec"),
+        200,
+        "text/plain",
+        "%define flavor @BUILD_FLAVOR@%{nil}\nName: demo\n%if \"%{flavor}\" == \"test\"\nRequires: demo-testdata\n%else\nRequires: demo-runtime\n%endif\n",
+    );
+    let args = ["requires", "demo:test", "-A", "{url}", "-p", PROJECT];
+    assert_eq!(w.ok(&args), "demo-testdata\n");
+    assert_eq!(w.targets(), [format!("/source/{PROJECT}/demo/demo.spec")]);
+    let args = ["requires", "demo", "-A", "{url}", "-p", PROJECT];
+    assert_eq!(w.ok(&args), "demo-runtime\n");
+}

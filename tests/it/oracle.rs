@@ -12,9 +12,13 @@
 //!    no `%` must be in rpmspec's set (≥ 99 %);
 //! 2. *precision*: deps venvjail claims (`active: true`, `expanded` known)
 //!    must be in rpmspec's set (≥ 99.5 %); *coverage*: rpmspec's deps that
-//!    venvjail claims (≥ 90 %);
+//!    venvjail claims (thresholds below);
 //! 3. *false branches*: no dep venvjail marks `active: false` (and does not
 //!    also claim elsewhere for the same package) is in rpmspec's set.
+//!
+//! venvjail reads the specs for the architecture rpmspec reads them for
+//! (`--arch` = rpm's `%{_target_cpu}`). Coverage must stay at what issue 14
+//! reached: BuildRequires ≥ 99.6 %, Requires ≥ 98 %.
 //!
 //! The test skips (and says why) without `rpmspec` or `../shared/corpus`,
 //! unless `VENVJAIL_REQUIRE_ORACLE=1`. `VENVJAIL_ORACLE_DUMP=FILE` writes every
@@ -217,7 +221,7 @@ fn query_rpm(home: &Path, stub: &str, spec: &Path) -> RpmResult {
 /// The macro files rpmspec reads implicitly, in its order (`Macro path:` of
 /// `rpmspec --showrc`, globbed, with `%{_target}` filled in; `~/.rpmmacros`
 /// left out as rpmspec runs in an empty HOME), then the stub.
-fn venvjail_loads() -> Vec<String> {
+pub fn venvjail_loads() -> Vec<String> {
     let showrc = Command::new("rpmspec")
         .arg("--showrc")
         .env("HOME", std::env::temp_dir())
@@ -316,9 +320,29 @@ fn parse_vj_dep(d: &Value) -> VjDep {
     }
 }
 
-fn run_venvjail(files: &[PathBuf], loads: &[String]) -> BTreeMap<PathBuf, Vec<VjDep>> {
+/// The architecture rpmspec reads specs for (`%{_target_cpu}` of this
+/// rpm), given to venvjail as `--arch`.
+fn rpm_target_cpu() -> Option<String> {
+    Command::new("rpmspec")
+        .args(["--eval", "%{_target_cpu}"])
+        .env("HOME", std::env::temp_dir())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|t| !t.is_empty() && !t.contains('%'))
+}
+
+fn run_venvjail(
+    files: &[PathBuf],
+    loads: &[String],
+    arch: Option<&str>,
+) -> BTreeMap<PathBuf, Vec<VjDep>> {
     let mut cmd = TestCommand::new();
     cmd.args(["spec", "deps", "--format", "json"]);
+    if let Some(arch) = arch {
+        cmd.args(["--arch", arch]);
+    }
     for l in loads {
         cmd.args(["--load", l]);
     }
@@ -386,6 +410,7 @@ fn run_oracle(corpus: &Path) -> Oracle {
 
     let t1 = Instant::now();
     let loads = venvjail_loads();
+    let arch = rpm_target_cpu();
     let parsed: Vec<PathBuf> = ok.iter().map(|(p, _)| p.clone()).collect();
     let vj_all: Mutex<BTreeMap<PathBuf, Vec<VjDep>>> = Mutex::new(BTreeMap::new());
     let chunks: Vec<&[PathBuf]> = parsed.chunks(BATCH).collect();
@@ -395,7 +420,7 @@ fn run_oracle(corpus: &Path) -> Oracle {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(chunk) = chunks.get(i) else { break };
-                let m = run_venvjail(chunk, &loads);
+                let m = run_venvjail(chunk, &loads, arch.as_deref());
                 vj_all.lock().unwrap().extend(m);
             });
         }
@@ -703,7 +728,7 @@ fn report(o: &Oracle, what: &str, f: &Figures) -> String {
     );
     let _ = writeln!(
         s,
-        "(ii)  coverage: {}/{} rpmspec deps claimed = {:.2}% (need >= 90%)",
+        "(ii)  coverage: {}/{} rpmspec deps claimed = {:.2}%",
         f.rpm_covered,
         f.rpm_total,
         pct(f.rpm_covered, f.rpm_total)
@@ -751,7 +776,7 @@ fn dump(what: &str, o: &Oracle, f: &Figures) {
     std::fs::write(&path, s).expect("write dump");
 }
 
-fn check(what: &str, tags: &[&str], per_package: bool) {
+fn check(what: &str, tags: &[&str], per_package: bool, min_coverage: f64) {
     let Some(o) = oracle() else { return };
     let f = compare(o, tags, per_package);
     let text = report(o, what, &f);
@@ -776,8 +801,8 @@ fn check(what: &str, tags: &[&str], per_package: bool) {
         "{what}: precision below 99.5% (figures above)"
     );
     assert!(
-        pct(f.rpm_covered, f.rpm_total) >= 90.0,
-        "{what}: coverage below 90% (figures above)"
+        pct(f.rpm_covered, f.rpm_total) >= min_coverage,
+        "{what}: coverage below {min_coverage}% (figures above)"
     );
     assert_eq!(
         f.inactive_in_rpm, 0,
@@ -787,12 +812,12 @@ fn check(what: &str, tags: &[&str], per_package: bool) {
 
 #[test]
 fn buildrequires_agree_with_rpmspec() {
-    check("BuildRequires", BUILD_TAGS, false);
+    check("BuildRequires", BUILD_TAGS, false, 99.6);
 }
 
 #[test]
 fn requires_agree_with_rpmspec() {
-    check("Requires", REQUIRE_TAGS, true);
+    check("Requires", REQUIRE_TAGS, true, 98.0);
 }
 
 #[test]

@@ -571,3 +571,35 @@ fn generators_exercise_the_analysis() {
     );
     assert!(diagnostics > 100, "only {diagnostics} diagnostics");
 }
+
+/// A build configuration: generated spec-like lines with `Macros:`
+/// sections (some unclosed, some starting with `!`) spliced in.
+fn buildconfig_text() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        4 => (line_content(), eol()).prop_map(|(c, e)| format!("{c}{e}")),
+        1 => Just("Macros:\n".to_owned()),
+        1 => Just(":Macros\n".to_owned()),
+        1 => Just("Macros:\n!\n".to_owned()),
+        1 => Just("DistMacro: %x y\n".to_owned()),
+        1 => Just("%pythons python311\n".to_owned()),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat().into_bytes())
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// `--buildconfig`: reading any configuration never panics, and specs
+    /// read with its macros still satisfy every property.
+    #[test]
+    fn buildconfig_never_panics(conf in buildconfig_text(), spec in spec_text()) {
+        let c = rpmspec::buildconfig::read(&conf, "x86_64");
+        let file = rpmspec::parse(&spec);
+        let _ = rpmspec::dependencies(&file, c.macros);
+    }
+
+    #[test]
+    fn buildconfig_of_arbitrary_bytes(conf in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = rpmspec::buildconfig::read(&conf, "aarch64");
+    }
+}

@@ -431,3 +431,29 @@ fn unreadable_snapshot_is_an_error_not_absent() {
     );
     assert!(p.outdir_files().is_empty());
 }
+
+/// A `_multibuild` flavour as the service's `package`: its binaries come
+/// from `/build/…/salt:testsuite` (the `:` raw), its spec is salt's.
+#[test]
+fn a_multibuild_flavour_is_a_package_name() {
+    let p = Package::new();
+    let run = p.service(&[
+        "--project",
+        PROJECT,
+        "--repository",
+        "SLE_15",
+        "--package",
+        "salt:testsuite",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = p.obs.requests().into_iter().map(|r| r.target).collect();
+    let flavour = format!("/build/{PROJECT}/SLE_15/x86_64/salt:testsuite");
+    assert!(targets.contains(&flavour), "{targets:?}");
+    let spec = format!("/source/{PROJECT}/salt/salt.spec");
+    assert!(targets.contains(&spec), "{targets:?}");
+    let snapshot = std::fs::read_to_string(p.out().join(SNAPSHOT)).unwrap();
+    assert!(
+        snapshot.contains("name=\"salt:testsuite\""),
+        "the snapshot names the flavour: {snapshot}"
+    );
+}
