@@ -43,8 +43,9 @@ impl Expander<'_> {
     /// Fedora's `%py3_dist NAME…` as python-srpm-macros computes it in Lua:
     /// `python%{python3_pkgversion}dist(CANONICAL)` per argument, CANONICAL
     /// being the name lowercased with each run of characters other than
-    /// letters, digits and `.` replaced by `-` (`%py_dist_name`). Its Lua
-    /// body is not run; this is its meaning.
+    /// letters, digits, `[` and `]` replaced by `-` (`%py_dist_name` since
+    /// python-srpm-macros 3.9-5, which keeps extras' brackets: `a.a[b.b]` →
+    /// `a-a[b-b]`). Its Lua body is not run; this is its meaning.
     pub(super) fn py3_dist(&mut self, args: &str, out: &mut String) {
         if self.table.defined("python3_pkgversion") != Defined::Yes {
             self.unknown = true;
@@ -58,7 +59,7 @@ impl Expander<'_> {
         for word in words.split_whitespace() {
             let mut canonical = String::with_capacity(word.len());
             for c in word.chars() {
-                if c.is_ascii_alphanumeric() || c == '.' {
+                if c.is_ascii_alphanumeric() || c == '[' || c == ']' {
                     canonical.push(c.to_ascii_lowercase());
                 } else if !canonical.ends_with('-') {
                     canonical.push('-');
