@@ -295,16 +295,27 @@ pub struct RequiresArgs {
     /// Project name (default: OBS_SERVICE_PROJECT).
     #[arg(short, long, value_name = "PROJECT")]
     pub project: Option<String>,
+    /// Repository whose built headers are read.
+    #[arg(
+        short,
+        long = "repo",
+        value_name = "REPOSITORY",
+        default_value = "standard"
+    )]
+    pub repo: String,
+    /// Architecture whose built headers are read.
+    #[arg(short, long, value_name = "ARCH", default_value = "x86_64")]
+    pub arch: String,
     /// File with the list of packages to install.
     #[arg(short, long, value_name = "FILE", default_value = "include-rpm")]
     pub include: PathBuf,
     /// File with packages to exclude.
     #[arg(short = 'x', long, value_name = "FILE", default_value = "exclude-rpm")]
     pub exclude: PathBuf,
-    /// Read this local spec instead of fetching PACKAGE.spec from OBS.
+    /// Read this local spec's Requires text instead of the built headers (an approximation).
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
-    /// Define a macro: 'NAME VALUE' (repeatable).
+    /// Define a macro for --spec: 'NAME VALUE' (repeatable).
     #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
     pub define: Vec<String>,
     /// Update the venvjail section of FILE instead of printing.
@@ -348,9 +359,6 @@ pub struct ServiceArgs {
     /// Print the diffs, write nothing, exit 1 when anything would change.
     #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
     pub check: Option<String>,
-    /// A macro for reading the bundled packages' specs: 'NAME VALUE' (repeatable; e.g. 'suse_version 1600').
-    #[arg(long, value_name = "'NAME VALUE'")]
-    pub define: Vec<String>,
     /// A pip requirements file: include-rpm lists the binaries its requirements map to, not the whole repository.
     #[arg(long, value_name = "FILE")]
     pub requirements: Option<String>,

@@ -131,8 +131,8 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 &cli_globals,
                 args.apiurl,
                 args.project,
-                String::new(),
-                String::new(),
+                args.repo,
+                args.arch,
             );
             let opts = RequiresOptions {
                 package: args.package,
@@ -161,7 +161,6 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                     snapshot: args.snapshot,
                     offline: bool_param("offline", args.offline)?,
                     check: bool_param("check", args.check)?,
-                    defines: args.define,
                     requirements: args.requirements,
                     flavour: args.flavour,
                     provides: bool_param("provides", args.provides)?,

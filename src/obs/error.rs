@@ -64,6 +64,14 @@ pub enum ObsError {
         /// The request path.
         path: String,
     },
+    /// A `view=cpioheaders` answer that does not give every header.
+    #[error("OBS did not give the RPM headers asked for ({request}): {reason}")]
+    Headers {
+        /// The request (path, query, which binaries).
+        request: String,
+        /// What was wrong (`.errors` text, truncation, a bad member).
+        reason: String,
+    },
     /// No usable credentials.
     #[error("{0}")]
     Credentials(String),

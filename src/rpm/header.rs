@@ -52,7 +52,7 @@ pub struct Header {
 /// Reads the lead, the signature header and the main header of an RPM
 /// from `r` (a file, or an OBS `cpioheaders` member), leaving `r` at the
 /// payload; `name` names the source in errors.
-pub fn read_lead_and_header(name: &str, r: &mut impl Read) -> Result<Header, Error> {
+pub fn read_lead_and_header(name: &str, r: &mut (impl Read + ?Sized)) -> Result<Header, Error> {
     let mut lead = [0u8; 96];
     r.read_exact(&mut lead).map_err(|_| Error::NotAnRpm {
         source_name: name.to_owned(),
@@ -74,7 +74,11 @@ pub fn read_lead_and_header(name: &str, r: &mut impl Read) -> Result<Header, Err
 impl Header {
     /// Reads one header structure (magic, index, data) from `r`; returns it
     /// and its size in bytes. `what` names it in errors.
-    pub fn read(name: &str, r: &mut impl Read, what: &str) -> Result<(Header, u32), Error> {
+    pub fn read(
+        name: &str,
+        r: &mut (impl Read + ?Sized),
+        what: &str,
+    ) -> Result<(Header, u32), Error> {
         let corrupt = |reason: String| Error::Corrupt {
             source_name: name.to_owned(),
             entry: what.to_owned(),
@@ -226,7 +230,7 @@ fn be32(b: &[u8]) -> u32 {
     u32::from_be_bytes([b[0], b[1], b[2], b[3]])
 }
 
-fn skip(name: &str, r: &mut impl Read, n: u64, what: &str) -> Result<(), Error> {
+fn skip(name: &str, r: &mut (impl Read + ?Sized), n: u64, what: &str) -> Result<(), Error> {
     let copied = std::io::copy(&mut r.take(n), &mut std::io::sink()).unwrap_or(0);
     if copied == n {
         Ok(())

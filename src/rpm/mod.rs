@@ -5,10 +5,15 @@
 //! decompresses payloads and extracts them on top of it.
 
 pub mod cpio;
+pub mod deps;
 mod error;
+pub mod evr;
 pub mod header;
+pub mod resolve;
+pub mod rich;
 pub mod stripped;
 pub mod tag;
 
+pub use deps::Dep;
 pub use error::Error;
 pub use header::{read_lead_and_header, Header, HeaderFile};

@@ -12,6 +12,7 @@ mod edit_corpus;
 mod exclude;
 mod fake_obs;
 mod fake_obs_selftest;
+mod fake_repo;
 mod grammar;
 mod large_file;
 mod lint;

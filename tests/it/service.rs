@@ -50,6 +50,7 @@ impl Package {
             dir.write(&format!("pkg/{f}"), strip_generated(&text));
         }
         let obs = FakeObs::start();
+        crate::fake_repo::serve_stack(&obs);
         dir.write(
             "oscrc",
             format!(
@@ -199,7 +200,10 @@ fn a_changed_repository_gives_exactly_the_expected_diff() {
     let run = p.service(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout.replace(&p.obs.url(), "URL"));
-    assert_eq!(p.outdir_files(), ["include-rpm", SNAPSHOT]);
+    assert_eq!(
+        p.outdir_files(),
+        ["include-rpm", "venv-salt-minion.spec", SNAPSHOT]
+    );
 }
 
 #[test]
@@ -296,10 +300,6 @@ fn obs_errors_leave_the_outdir_empty() {
             "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/salt",
             Fault::TruncatedXml,
         ),
-        (
-            "/source/systemsmanagement:saltstack:bundle/salt/salt.spec",
-            Fault::Always(500, None),
-        ),
         (REPO_NAMES, Fault::Hang(std::time::Duration::from_secs(3))),
     ];
     std::thread::scope(|s| {
@@ -394,26 +394,41 @@ fn unknown_parameter_in_service_file() {
     );
 }
 
+/// `define` only served reading the bundled specs, which are no longer
+/// fetched: the parameter is gone from the command line and `_service`.
 #[test]
-fn define_decides_the_packages_conditions_as_on_the_target() {
+fn define_is_gone_and_no_spec_is_fetched() {
     let p = Package::new();
-    assert_eq!(p.service(&[]).code, 0);
-    let plain = std::fs::read_to_string(p.out().join("venv-salt-minion.spec")).unwrap();
-    assert!(
-        plain.contains("Requires:       insserv\n"),
-        "without suse_version, salt's %else branch counts"
-    );
-    let q = Package::new();
-    let run = q.service(&["--define", "suse_version 1600"]);
+    let run = p.service(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let suse = std::fs::read_to_string(q.out().join("venv-salt-minion.spec")).unwrap();
+    let sources: Vec<String> = p
+        .obs
+        .requests()
+        .into_iter()
+        .map(|r| r.target)
+        .filter(|t| t.starts_with("/source/"))
+        .collect();
+    assert!(sources.is_empty(), "specs fetched: {sources:?}");
+    let run = p.service(&["--define", "suse_version 1600"]);
+    assert_eq!(run.code, 2);
     assert!(
-        !suse.contains("insserv"),
-        "with suse_version, %bcond_without systemd holds"
+        run.stderr.contains("unexpected argument '--define'"),
+        "{}",
+        run.stderr
     );
-    assert!(
-        suse.contains("Requires:       shadow\n"),
-        "and the %if 0%{{?suse_version}} Requires count"
+    let service = std::fs::read_to_string(p.pkg().join("_service")).unwrap();
+    p.dir.write(
+        "pkg/_service",
+        service.replace(
+            "<param name=\"package\">salt</param>",
+            "<param name=\"package\">salt</param>\n    <param name=\"define\">suse_version 1600</param>",
+        ),
+    );
+    let run = p.service(&[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "venvjail: _service: the venvjail parameter 'define' is gone: the Requires block comes from the built RPM headers now, which need no macros; remove it\n"
     );
 }
 
