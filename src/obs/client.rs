@@ -287,7 +287,7 @@ impl Client {
             let mut query = vec![("view", "cpioheaders")];
             query.extend(batch.iter().map(|n| ("binary", n.as_str())));
             let request = format!(
-                "GET {p}?view=cpioheaders, batch {} of {batches}: {} to {}",
+                "{p}?view=cpioheaders, batch {} of {batches}: {} to {}",
                 i + 1,
                 batch[0],
                 batch[batch.len() - 1]
@@ -316,7 +316,7 @@ impl Client {
         package: &str,
     ) -> Result<Vec<(String, Package)>, ObsError> {
         let p = path(&["build", project, repository, arch, package]);
-        let request = format!("GET {p}?view=cpioheaders");
+        let request = format!("{p}?view=cpioheaders");
         self.headers(&p, &[("view", "cpioheaders")], &request)
     }
 
@@ -327,7 +327,7 @@ impl Client {
         query: &[(&str, &str)],
         request: &str,
     ) -> Result<Vec<(String, Package)>, ObsError> {
-        let mut resp = self.open(path, query)?;
+        let mut resp = self.open(path, query).map_err(|e| e.for_request(request))?;
         super::headers::read_stream(request, &mut resp)
     }
 

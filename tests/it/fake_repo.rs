@@ -284,6 +284,7 @@ pub struct Built {
 
 /// Builds `spec` with rpmbuild into `dir`; every binary, sorted by name.
 pub fn build(spec: &str, dir: &Path) -> Vec<Built> {
+    std::fs::create_dir_all(dir).unwrap();
     let spec_path = dir.join("stack.spec");
     std::fs::write(&spec_path, spec).unwrap();
     let out = Command::new("rpmbuild")

@@ -24,6 +24,7 @@ mod package_props;
 mod packages;
 mod relocation;
 mod requirements;
+mod requires_block;
 mod roundtrip_props;
 mod rpmspec_oracle;
 mod sbom;

@@ -12,7 +12,7 @@ const EXAMPLE_FILES: [&str; 4] = [
     "exclude-rpm",
     "venv-salt-minion.spec",
 ];
-const SNAPSHOT: &str = "venvjail.snapshot.xml";
+pub(crate) const SNAPSHOT: &str = "venvjail.snapshot.xml";
 const REPO_NAMES: &str =
     "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/_repository?view=names";
 
@@ -36,13 +36,13 @@ pub(crate) fn strip_generated(text: &str) -> String {
 /// A package directory: the example as it was before venvjail managed it
 /// (generated sections stripped, no snapshot), an oscrc for the fake, and an
 /// empty outdir.
-struct Package {
-    dir: Dir,
-    obs: FakeObs,
+pub(crate) struct Package {
+    pub(crate) dir: Dir,
+    pub(crate) obs: FakeObs,
 }
 
 impl Package {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = Dir::new();
         let example = repo_root().join("examples/venv-salt-minion");
         for f in EXAMPLE_FILES {
@@ -62,16 +62,16 @@ impl Package {
         Self { dir, obs }
     }
 
-    fn pkg(&self) -> PathBuf {
+    pub(crate) fn pkg(&self) -> PathBuf {
         self.dir.path().join("pkg")
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
 
     /// `venvjail service ARGS --outdir OUT` in the package directory.
-    fn service(&self, args: &[&str]) -> Run {
+    pub(crate) fn service(&self, args: &[&str]) -> Run {
         let mut cmd = TestCommand::new();
         cmd.cwd(&self.pkg())
             .env("HOME", self.dir.path())
@@ -84,7 +84,7 @@ impl Package {
         cmd.run()
     }
 
-    fn outdir_files(&self) -> Vec<String> {
+    pub(crate) fn outdir_files(&self) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.out())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -94,13 +94,13 @@ impl Package {
     }
 
     /// Moves the outdir's files into the package directory (what osc does).
-    fn apply(&self) {
+    pub(crate) fn apply(&self) {
         for name in self.outdir_files() {
             std::fs::rename(self.out().join(&name), self.pkg().join(&name)).unwrap();
         }
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         String::from_utf8(std::fs::read(self.pkg().join(name)).unwrap()).unwrap()
     }
 }
