@@ -332,7 +332,8 @@ fn cpioheaders_faults_exit_2_and_write_nothing() {
         p.obs.cpio_headers(REPO, members);
     };
     let truncated = |p: &Package| p.obs.fault(&v_query, Fault::TruncatedXml);
-    let cases: Vec<(&str, &dyn Fn(&Package), String)> = vec![
+    type SetUp<'a> = &'a dyn Fn(&Package);
+    let cases: Vec<(&str, SetUp, String)> = vec![
         (
             "truncated",
             &truncated,
