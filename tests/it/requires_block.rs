@@ -418,5 +418,9 @@ fn a_500_on_the_second_batch_exits_2_and_writes_nothing() {
         .iter()
         .filter(|r| r.target.replace("%3A", ":") == second)
         .count();
-    assert_eq!(tries, 1 + 3, "one answered before the fault, then three tries");
+    assert_eq!(
+        tries,
+        1 + 3,
+        "one answered before the fault, then three tries"
+    );
 }
