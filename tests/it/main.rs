@@ -26,6 +26,7 @@ mod relocation;
 mod requirements;
 mod requires_block;
 mod roundtrip_props;
+mod rpm_props;
 mod rpmspec_oracle;
 mod sbom;
 mod service;
