@@ -91,7 +91,7 @@ fn group(inner: BoxedStrategy<Rich>) -> BoxedStrategy<Rich> {
 
 fn rich_tree() -> impl Strategy<Value = Rich> {
     let leaf = simple().boxed();
-    let nested = leaf.prop_recursive(3, 24, 3, |inner| group(inner)).boxed();
+    let nested = leaf.prop_recursive(3, 24, 3, group).boxed();
     group(nested)
 }
 
