@@ -325,21 +325,31 @@ pub struct RequiresArgs {
     /// Project name (default: OBS_SERVICE_PROJECT).
     #[arg(short, long, value_name = "PROJECT")]
     pub project: Option<String>,
+    /// Repository whose built headers are read.
+    #[arg(
+        short,
+        long = "repo",
+        value_name = "REPOSITORY",
+        default_value = "standard"
+    )]
+    pub repo: String,
+    /// Architecture whose built headers are read (default x86_64); with
+    /// --spec, the spec is read as rpm on ARCH reads it (defines _target_cpu,
+    /// _arch, _target_os; --define wins), and left undecided without it.
+    #[arg(short, long, value_name = "ARCH")]
+    pub arch: Option<String>,
     /// File with the list of packages to install.
     #[arg(short, long, value_name = "FILE", default_value = "include-rpm")]
     pub include: PathBuf,
     /// File with packages to exclude.
     #[arg(short = 'x', long, value_name = "FILE", default_value = "exclude-rpm")]
     pub exclude: PathBuf,
-    /// Read this local spec instead of fetching PACKAGE.spec from OBS.
+    /// Read this local spec's Requires text instead of the built headers (an approximation).
     #[arg(long, value_name = "FILE")]
     pub spec: Option<PathBuf>,
-    /// Define a macro: 'NAME VALUE' (repeatable).
+    /// Define a macro for --spec: 'NAME VALUE' (repeatable).
     #[arg(long, short = 'D', value_name = "'NAME VALUE'")]
     pub define: Vec<String>,
-    /// Read --spec as rpm on ARCH does (defines _target_cpu, _arch, _target_os; --define wins).
-    #[arg(long, value_name = "ARCH")]
-    pub arch: Option<String>,
     /// Update the venvjail section of FILE instead of printing.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -381,9 +391,6 @@ pub struct ServiceArgs {
     /// Print the diffs, write nothing, exit 1 when anything would change.
     #[arg(long, value_name = "BOOL", value_parser = ["true", "false"])]
     pub check: Option<String>,
-    /// A macro for reading the bundled packages' specs: 'NAME VALUE' (repeatable; e.g. 'suse_version 1600').
-    #[arg(long, value_name = "'NAME VALUE'")]
-    pub define: Vec<String>,
     /// A pip requirements file: include-rpm lists the binaries its requirements map to, not the whole repository.
     #[arg(long, value_name = "FILE")]
     pub requirements: Option<String>,

@@ -458,7 +458,7 @@ fn drift(dir: &Path, out: &mut Vec<Finding>) {
         return;
     }
     let snap_name = display(dir, &inputs.snapshot);
-    let snapshot = match crate::service::read_snapshot(&inputs.snapshot) {
+    let snapshot = match crate::obs::snapshot::read_snapshot(&inputs.snapshot) {
         Ok(s) => s,
         Err(e) => {
             let text = e.to_string();

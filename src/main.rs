@@ -135,8 +135,8 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                 &cli_globals,
                 args.apiurl,
                 args.project,
-                String::new(),
-                String::new(),
+                args.repo,
+                args.arch.clone().unwrap_or_else(|| "x86_64".to_owned()),
             );
             let opts = RequiresOptions {
                 package: args.package,
@@ -166,7 +166,6 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                     snapshot: args.snapshot,
                     offline: bool_param("offline", args.offline)?,
                     check: bool_param("check", args.check)?,
-                    defines: args.define,
                     requirements: args.requirements,
                     flavour: args.flavour,
                     provides: bool_param("provides", args.provides)?,

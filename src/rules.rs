@@ -347,6 +347,72 @@ pub fn update_block(
     }
 }
 
+/// The lines outside the block of a new include-rpm.
+pub const INCLUDE_HEADER: &str =
+    "# List of packages to include (use Python regex, matched at the start of
+# the package name). Lines outside the venvjail section are yours;
+# venvjail regenerates the section from the repository.
+";
+
+/// The lines outside the block of a new exclude-rpm.
+pub const EXCLUDE_HEADER: &str =
+    "# List of packages to ignore (use Python regex, matched at the start of
+# the package name). Exclude takes precedence over include: a package
+# matching both is excluded. Lines outside the venvjail section are yours;
+# venvjail regenerates the section.
+";
+
+/// The default exclude entries: venvjail.py's, without `python3.*` (which
+/// matched every `python311-*` package and emptied Python 3 bundles), plus
+/// the base package of every Python flavour.
+pub fn default_exclude_block() -> Vec<String> {
+    [
+        "# Exclude irrelevant sub-packages",
+        ".*-debuginfo$",
+        ".*-debugsource$",
+        ".*-devel$",
+        ".*-devel-.*",
+        "# Exclude docs packages (but do not exclude docker)",
+        ".*-doc$",
+        ".*-docs$",
+        ".*-doc-.*",
+        ".*-test",
+        "",
+        "# Python base breaks the venv (of any flavour: python311-base)",
+        "python-base",
+        "python3-base",
+        "python3[0-9]+-base$",
+        "",
+        "# Exclude rpmlint related packages",
+        "rpmlint.*",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+/// The default exclude-rpm file.
+pub fn default_exclude_file() -> String {
+    new_list_file(EXCLUDE_HEADER, &default_exclude_block())
+}
+
+/// A whole new list file: `header`, then the block holding `lines`.
+pub fn new_list_file(header: &str, lines: &[String]) -> String {
+    let mut s = String::from(header);
+    if !header.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(BLOCK_START);
+    s.push('\n');
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str(BLOCK_END);
+    s.push('\n');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

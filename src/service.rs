@@ -6,16 +6,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::commands::{exclude, include, list_output};
 use crate::error::{read_file, read_optional, Error};
 use crate::obs::binary_name::package_name;
 use crate::obs::service_file;
-use crate::obs::snapshot::{PackageSnapshot, Snapshot};
+use crate::obs::snapshot::{PackageSnapshot, Snapshot, REFRESH};
 use crate::obs::Client;
 use crate::provides::bundled_provides;
 use crate::requirements::{Repository, RequirementsSet, Resolution};
+use crate::rpm::resolve::{self, named_paths, Block};
+use crate::rpmspec;
 use crate::rpmspec::edit::{self, BlockKind};
-use crate::rpmspec::{self, DepTag, MacroTable};
 use crate::rules::{self, PackageList, Selection};
 
 /// The service's parameters, each also in `obs-service/venvjail.service`.
@@ -31,7 +31,6 @@ pub const PARAMETERS: &[&str] = &[
     "snapshot",
     "offline",
     "check",
-    "define",
     "requirements",
     "flavour",
     "provides",
@@ -62,8 +61,6 @@ pub struct Params {
     pub offline: Option<bool>,
     /// Print diffs, write nothing, exit 1 on changes.
     pub check: Option<bool>,
-    /// `NAME VALUE` macros for reading the bundled packages' specs.
-    pub defines: Vec<String>,
     /// A pip requirements file whose requirements make the include list.
     pub requirements: Option<String>,
     /// The Python flavour requirements map to (`python311`).
@@ -86,7 +83,6 @@ impl Params {
             return Ok(());
         };
         let mut packages = Vec::new();
-        let mut defines = Vec::new();
         for p in entry.params {
             let v = p.value.trim().to_owned();
             if v.is_empty() {
@@ -108,8 +104,9 @@ impl Params {
                     continue;
                 }
                 "define" => {
-                    defines.push(v);
-                    continue;
+                    return Err(Error::Invalid(
+                        "_service: the venvjail parameter 'define' is gone: the Requires block comes from the built RPM headers now, which need no macros; remove it".into(),
+                    ))
                 }
                 "offline" | "check" | "provides" => {
                     let b = parse_bool(&p.name, &v)?;
@@ -131,9 +128,6 @@ impl Params {
         }
         if self.packages.is_empty() {
             self.packages = packages;
-        }
-        if self.defines.is_empty() {
-            self.defines = defines;
         }
         Ok(())
     }
@@ -233,21 +227,6 @@ pub fn read_inputs(dir: &Path, params: &Params) -> Result<Inputs, Error> {
     })
 }
 
-/// Reads the committed snapshot (offline runs).
-pub fn read_snapshot(path: &Path) -> Result<Snapshot, Error> {
-    let Some(bytes) = read_optional(path)? else {
-        return Err(Error::Invalid(format!(
-                "no snapshot {}: run `osc service manualrun` (`osc service runall` with osc before 1.0) once, with network and credentials, to create it",
-                path.display()
-            )));
-    };
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    Snapshot::parse(&name, &String::from_utf8_lossy(&bytes)).map_err(Error::Invalid)
-}
-
 /// Where to read the repository from, online (the client knows the API URL).
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -259,21 +238,17 @@ pub struct Source {
     pub arch: String,
     /// The bundled source packages.
     pub packages: Vec<String>,
-    /// `NAME VALUE` macros for reading their specs.
-    pub defines: Vec<String>,
     /// Also read the binaries' versions (`view=binaryversions&withevr=1`),
     /// which requirements and Provides need.
     pub versions: bool,
 }
 
-/// Fetches everything a run needs; nothing is written until it all succeeded.
-pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> {
-    let mut macros = MacroTable::with_rpm_core();
-    for d in &src.defines {
-        macros
-            .define_arg(d)
-            .map_err(|e| Error::Invalid(format!("define: {e}")))?;
-    }
+/// Fetches everything a run needs: the repository's names (and versions
+/// when asked), each bundled package's binaries, then the RPM headers of
+/// the binaries the lists put into the venv (V). Nothing is written until
+/// it all succeeded; the result is what a snapshot written and read back
+/// holds, so online and offline runs compute from the same data.
+pub fn fetch_snapshot(client: &Client, src: &Source, inputs: &Inputs) -> Result<Snapshot, Error> {
     let binaries = client.repository_names(&src.project, &src.repository, &src.arch)?;
     let versions = if src.versions {
         let mut all = client.repository_versions(&src.project, &src.repository, &src.arch)?;
@@ -292,15 +267,14 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
             .collect();
         bins.sort();
         bins.dedup();
-        let spec = crate::obs::multibuild::package_spec(client, &src.project, name)?;
         packages.push(PackageSnapshot {
             name: name.clone(),
             project: src.project.clone(),
             binaries: bins,
-            requires: spec_requires(&spec, macros.clone()),
+            requires: Vec::new(),
         });
     }
-    Ok(Snapshot {
+    let mut snapshot = Snapshot {
         apiurl: client.apiurl().to_owned(),
         project: src.project.clone(),
         repository: src.repository.clone(),
@@ -308,40 +282,36 @@ pub fn fetch_snapshot(client: &Client, src: &Source) -> Result<Snapshot, Error> 
         binaries,
         versions,
         packages,
-    })
+        headers: BTreeMap::new(),
+        version: crate::obs::snapshot::VERSION,
+    };
+    let venv = venv_binaries(inputs, &snapshot)?;
+    let mut got: Vec<_> = client
+        .repository_headers(&src.project, &src.repository, &src.arch, &venv)?
+        .into_iter()
+        .filter(|(name, _)| venv.binary_search(name).is_ok())
+        .collect();
+    let all: Vec<_> = got.iter().map(|(_, p)| p.clone()).collect();
+    let named = named_paths(&all);
+    for (_, p) in &mut got {
+        p.keep_named_files(&named);
+    }
+    snapshot.headers = got.into_iter().collect();
+    Snapshot::parse("the fetched snapshot", &snapshot.to_xml()).map_err(Error::Invalid)
 }
 
-/// Every Requires of every package of a spec (not in a branch known to be
-/// false), expanded where the macros are known, as `(name, op, evr)`.
-pub fn spec_requires(
-    spec: &[u8],
-    macros: MacroTable,
-) -> Vec<(String, Option<String>, Option<String>)> {
-    let file = rpmspec::parse(spec);
-    let analysis = rpmspec::dependencies(&file, macros);
-    let mut out = Vec::new();
-    for d in analysis.deps {
-        if d.tag != DepTag::Requires || d.active == Some(false) {
-            continue;
-        }
-        match &d.expanded {
-            Some(e) => out.extend(e.as_slice().iter().map(|x| {
-                (
-                    x.name.clone(),
-                    x.op.map(|o| o.as_str().to_owned()),
-                    x.evr.clone(),
-                )
-            })),
-            None => out.push((
-                d.name.clone(),
-                d.op.map(|o| o.as_str().to_owned()),
-                d.evr.clone(),
-            )),
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+/// V: the repository binaries the regenerated lists select, sorted.
+pub fn venv_binaries(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<String>, Error> {
+    let lists = lists(inputs, snapshot)?;
+    let mut v: Vec<String> = snapshot
+        .binaries
+        .iter()
+        .filter(|b| lists.selection.selects(b))
+        .cloned()
+        .collect();
+    v.sort();
+    v.dedup();
+    Ok(v)
 }
 
 /// One generated file: its name in the package directory, old and new bytes.
@@ -379,6 +349,9 @@ pub struct Regeneration {
     pub resolution: Option<Resolution>,
     /// Binaries whose `bundled(python3dist())` Provides has no version.
     pub unversioned: Vec<String>,
+    /// The Requires block with who needs each line, and the requirements
+    /// on a binary of V at another version.
+    pub requires: Block,
 }
 
 /// Regenerates the lists and the spec's blocks from a snapshot; pure (no
@@ -387,19 +360,27 @@ pub fn regenerate(inputs: &Inputs, snapshot: &Snapshot) -> Result<Vec<Generated>
     Ok(regenerate_all(inputs, snapshot)?.files)
 }
 
-/// [`regenerate`], also returning what the run should warn about.
-pub fn regenerate_all(inputs: &Inputs, snapshot: &Snapshot) -> Result<Regeneration, Error> {
+/// The regenerated lists and the selection they make.
+struct Lists {
+    include: (String, String),
+    exclude: (String, String),
+    selection: Selection,
+    resolution: Option<Resolution>,
+}
+
+/// Regenerates include-rpm and exclude-rpm from a snapshot.
+fn lists(inputs: &Inputs, snapshot: &Snapshot) -> Result<Lists, Error> {
     let invalid = |e: rules::ListError| Error::Invalid(e.to_string());
     // exclude-rpm: the default block, the user's lines kept.
     let (ex_path, ex_old) = &inputs.exclude;
     let ex_name = basename(ex_path);
     let ex_new = match ex_old {
         Some(text) => {
-            rules::update_block(&ex_name, text, &exclude::default_block())
+            rules::update_block(&ex_name, text, &rules::default_exclude_block())
                 .map_err(invalid)?
                 .0
         }
-        None => exclude::default_file(),
+        None => rules::default_exclude_file(),
     };
     let exclude_list = PackageList::parse(&ex_name, &ex_new).map_err(invalid)?;
     // include-rpm: the repository's names minus the excluded ones, or what
@@ -442,34 +423,89 @@ pub fn regenerate_all(inputs: &Inputs, snapshot: &Snapshot) -> Result<Regenerati
                 .map_err(invalid)?
                 .0
         }
-        None => list_output::new_file(include::HEADER, &lines),
+        None => rules::new_list_file(rules::INCLUDE_HEADER, &lines),
     };
     let selection = Selection {
         include: PackageList::parse(&in_name, &in_new).map_err(invalid)?,
         exclude: exclude_list,
     };
+    Ok(Lists {
+        include: (in_name, in_new),
+        exclude: (ex_name, ex_new),
+        selection,
+        resolution,
+    })
+}
+
+/// The Requires block from a snapshot: from V's headers (version 2), or,
+/// for a version 1 snapshot, the bundled specs' Requires the lists do not
+/// select. `needs` picks whose requirements count (all of V for the
+/// service, one package's binaries for `requires PACKAGE`).
+pub fn requires_block(
+    snapshot: &Snapshot,
+    selection: &Selection,
+    needs: &dyn Fn(&str) -> bool,
+    snapshot_name: &str,
+) -> Result<Block, Error> {
+    if snapshot.version == 1 {
+        let mut lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for p in &snapshot.packages {
+            for (name, op, evr) in &p.requires {
+                if selection.selects(name) {
+                    continue;
+                }
+                let line = match (op, evr) {
+                    (Some(op), Some(evr)) => format!("{name} {op} {evr}"),
+                    _ => name.clone(),
+                };
+                lines.entry(line).or_default().push(p.name.clone());
+            }
+        }
+        return Ok(Block {
+            lines: lines
+                .into_iter()
+                .map(|(dep, needed_by)| resolve::Line { dep, needed_by })
+                .collect(),
+            inconsistent: Vec::new(),
+        });
+    }
+    let mut venv = Vec::new();
+    for b in snapshot.binaries.iter().filter(|b| selection.selects(b)) {
+        match snapshot.headers.get(b) {
+            Some(h) => venv.push(h.clone()),
+            None => {
+                return Err(Error::Invalid(format!(
+                    "{snapshot_name}: no RPM header for {b}, which the lists put into the venv: {REFRESH}, to refresh it"
+                )))
+            }
+        }
+    }
+    resolve::resolve(&venv, &|p| needs(&p.name)).map_err(Error::Invalid)
+}
+
+/// [`regenerate`], also returning what the run should warn about.
+pub fn regenerate_all(inputs: &Inputs, snapshot: &Snapshot) -> Result<Regeneration, Error> {
+    let Lists {
+        include: (in_name, in_new),
+        exclude: (ex_name, ex_new),
+        selection,
+        resolution,
+    } = lists(inputs, snapshot)?;
+    let (_, in_old) = &inputs.include;
+    let (_, ex_old) = &inputs.exclude;
     // The spec: BuildRequires = the packages' binaries that go into the
-    // venv; Requires = their Requires that will not be inside it.
+    // venv; Requires = what V needs that V does not provide (§5.2).
     let mut build = Vec::new();
-    let mut run: BTreeMap<String, ()> = BTreeMap::new();
     for p in &snapshot.packages {
         build.extend(p.binaries.iter().filter(|b| selection.selects(b)).cloned());
-        for (name, op, evr) in &p.requires {
-            if selection.selects(name) {
-                continue;
-            }
-            let line = match (op, evr) {
-                (Some(op), Some(evr)) => format!("{name} {op} {evr}"),
-                _ => name.clone(),
-            };
-            run.insert(line, ());
-        }
     }
     if let Some(r) = &resolution {
         build.extend(r.binaries.iter().filter(|b| selection.selects(b)).cloned());
     }
+    let requires = requires_block(snapshot, &selection, &|_| true, &basename(&inputs.snapshot))?;
+    let run: Vec<String> = requires.lines.iter().map(|l| l.dep.clone()).collect();
     let build = edit::sort_dependencies(build);
-    let run = edit::sort_dependencies(run.into_keys().collect());
+    let run = edit::sort_dependencies(run);
     let (spec_path, spec_old) = &inputs.spec;
     let spec_name = basename(spec_path);
     let edit_err = |e: edit::EditError| Error::Invalid(format!("{spec_name}:{e}"));
@@ -520,6 +556,7 @@ pub fn regenerate_all(inputs: &Inputs, snapshot: &Snapshot) -> Result<Regenerati
         files,
         resolution,
         unversioned,
+        requires,
     })
 }
 

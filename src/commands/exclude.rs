@@ -36,45 +36,11 @@ rpmlint.*
 
 ";
 
-/// The lines outside the block when a new exclude-rpm is printed.
-const HEADER: &str = "# List of packages to ignore (use Python regex, matched at the start of
-# the package name). Exclude takes precedence over include: a package
-# matching both is excluded. Lines outside the venvjail section are yours;
-# venvjail regenerates the section.
-";
-
-/// The default entries: the original's, without `python3.*` (which matched
-/// every `python311-*` package and emptied Python 3 bundles), plus the base
-/// package of every Python flavour.
-pub fn default_block() -> Vec<String> {
-    [
-        "# Exclude irrelevant sub-packages",
-        ".*-debuginfo$",
-        ".*-debugsource$",
-        ".*-devel$",
-        ".*-devel-.*",
-        "# Exclude docs packages (but do not exclude docker)",
-        ".*-doc$",
-        ".*-docs$",
-        ".*-doc-.*",
-        ".*-test",
-        "",
-        "# Python base breaks the venv (of any flavour: python311-base)",
-        "python-base",
-        "python3-base",
-        "python3[0-9]+-base$",
-        "",
-        "# Exclude rpmlint related packages",
-        "rpmlint.*",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
-}
+use crate::rules::{default_exclude_block as default_block, EXCLUDE_HEADER as HEADER};
 
 /// The default exclude-rpm file.
 pub fn default_file() -> String {
-    super::list_output::new_file(HEADER, &default_block())
+    crate::rules::default_exclude_file()
 }
 
 /// Runs `exclude`: prints the list, or updates the block of `output`.

@@ -11,11 +11,7 @@ use crate::output::Reporter;
 use crate::requirements::{self, Repository, Resolution};
 use crate::rules::{escape_name, PackageList};
 
-/// Lines outside the block of a new include-rpm.
-pub const HEADER: &str = "# List of packages to include (use Python regex, matched at the start of
-# the package name). Lines outside the venvjail section are yours;
-# venvjail regenerates the section from the repository.
-";
+pub use crate::rules::INCLUDE_HEADER as HEADER;
 
 /// What `include` was asked for, besides where to look.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +52,7 @@ pub fn run(
     };
     let (binaries, versions, arch) = match &opts.snapshot {
         Some(path) => {
-            let snap = crate::service::read_snapshot(path)?;
+            let snap = crate::obs::snapshot::read_snapshot(path)?;
             (snap.binaries, snap.versions, snap.arch)
         }
         None => {

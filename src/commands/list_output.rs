@@ -7,24 +7,9 @@ use std::path::Path;
 use crate::atomic_write::replace_file;
 use crate::error::Error;
 use crate::output::Reporter;
-use crate::rules::{self, BlockUpdate, BLOCK_END, BLOCK_START};
+use crate::rules::{self, BlockUpdate, BLOCK_START};
 
-/// A whole new file: `header`, then the block holding `lines`.
-pub fn new_file(header: &str, lines: &[String]) -> String {
-    let mut s = String::from(header);
-    if !header.is_empty() {
-        s.push('\n');
-    }
-    s.push_str(BLOCK_START);
-    s.push('\n');
-    for l in lines {
-        s.push_str(l);
-        s.push('\n');
-    }
-    s.push_str(BLOCK_END);
-    s.push('\n');
-    s
-}
+pub use crate::rules::new_list_file as new_file;
 
 /// Prints the list to `out`, or updates the block of `output` (creating the
 /// file with `header` when it does not exist). Writes only when the file

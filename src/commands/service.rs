@@ -40,7 +40,7 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
         .offline
         .unwrap_or_else(|| std::env::var("OBS_SERVICE_DAEMON").is_ok_and(|v| v == "1"));
     let snapshot = if offline {
-        service::read_snapshot(&inputs.snapshot)?
+        crate::obs::snapshot::read_snapshot(&inputs.snapshot)?
     } else {
         let project = params
             .project
@@ -64,11 +64,24 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
                     .unwrap_or_else(|| "standard".into()),
                 arch: params.arch.clone().unwrap_or_else(|| "x86_64".into()),
                 packages: params.packages.clone(),
-                defines: params.defines.clone(),
                 versions: inputs.requirements.is_some() || inputs.provides,
             },
+            &inputs,
         )?
     };
+    let snapshot_name = inputs.snapshot.file_name().map_or_else(
+        || "venvjail.snapshot.xml".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if snapshot.version == 1 {
+        report.warning(
+            Some(&snapshot_name),
+            &format!(
+                "a version 1 snapshot: its Requires come from the bundled specs' text, not the built RPM headers; {}, to refresh it",
+                crate::obs::snapshot::REFRESH
+            ),
+        );
+    }
     let regeneration = service::regenerate_all(&inputs, &snapshot)?;
     if let Some(r) = &regeneration.resolution {
         super::include::report_resolution(r, report);
@@ -83,16 +96,13 @@ pub fn run(opts: &ServiceOptions, out: &mut dyn Write, report: &Reporter) -> Res
     }
     let mut files = regeneration.files;
     if !offline {
-        let name = inputs.snapshot.file_name().map_or_else(
-            || "venvjail.snapshot.xml".to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        );
         files.push(Generated {
             old: crate::error::read_optional(&inputs.snapshot)?,
-            name,
+            name: snapshot_name,
             new: snapshot.to_xml().into_bytes(),
         });
     }
+    super::requires::report_block(&regeneration.requires, opts.verbose, report);
     let write_out = Error::stdout;
     for f in files.iter().filter(|f| f.changed()) {
         let diff = crate::diff::unified(&f.name, f.old.as_deref().unwrap_or(b""), &f.new);

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::error::{snippet, ObsError};
 use super::oscrc::{Credentials, Env, Oscrc};
 use super::xml::{self, Status};
+use crate::rpm::resolve::Package;
 
 /// Bytes kept as they are in a path segment: unreserved characters and `:`.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -22,6 +23,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b':');
 
+/// Binaries per `cpioheaders` request, as openSUSE's release tools ask.
+pub const HEADER_BATCH: usize = 50;
 /// Tries per request.
 const TRIES: u32 = 3;
 /// The longest `Retry-After` honoured.
@@ -112,24 +115,11 @@ impl Client {
     /// GETs `path` (already encoded) with `query`, returning the body of a
     /// 2xx answer.
     pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Vec<u8>, ObsError> {
-        let mut url = format!("{}{path}", self.opts.apiurl);
-        for (i, (k, v)) in query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.extend(utf8_percent_encode(k, SEGMENT));
-            url.push('=');
-            url.extend(utf8_percent_encode(v, SEGMENT));
-        }
+        let url = self.url(path, query);
         let mut last = None;
         for attempt in 1..=TRIES {
             if self.opts.verbose > 0 {
-                eprintln!(
-                    "venvjail: GET {url}{}",
-                    if attempt > 1 {
-                        format!(" (try {attempt})")
-                    } else {
-                        String::new()
-                    }
-                );
+                eprintln!("venvjail: GET {url}{}", try_note(attempt));
             }
             let started = std::time::Instant::now();
             let outcome = self
@@ -168,18 +158,7 @@ impl Client {
                 }
                 Ok((status, _, body)) => return Err(self.status_error(status, path, &body)),
                 Err(e) => {
-                    last = Some(if e.is_timeout() {
-                        ObsError::Timeout {
-                            seconds: self.opts.timeout.as_secs().max(1),
-                            path: path.to_owned(),
-                        }
-                    } else {
-                        ObsError::Connect {
-                            apiurl: self.opts.apiurl.clone(),
-                            reason: transport_reason(&e),
-                            path: path.to_owned(),
-                        }
-                    });
+                    last = Some(self.transport_error(&e, path));
                     if attempt < TRIES {
                         std::thread::sleep(delay);
                     }
@@ -290,6 +269,151 @@ impl Client {
         Ok(list.binaries.into_iter().map(|b| b.filename).collect())
     }
 
+    /// The headers of the repository binaries `names`
+    /// (`_repository?view=cpioheaders&binary=…`, at most [`HEADER_BATCH`] a
+    /// request), as `(name, what its header says)`. A name the answer
+    /// lacks is an error naming it.
+    pub fn repository_headers(
+        &self,
+        project: &str,
+        repository: &str,
+        arch: &str,
+        names: &[String],
+    ) -> Result<Vec<(String, Package)>, ObsError> {
+        let p = path(&["build", project, repository, arch, "_repository"]);
+        let mut out = Vec::with_capacity(names.len());
+        let batches = names.len().div_ceil(HEADER_BATCH);
+        for (i, batch) in names.chunks(HEADER_BATCH).enumerate() {
+            let mut query = vec![("view", "cpioheaders")];
+            query.extend(batch.iter().map(|n| ("binary", n.as_str())));
+            let request = format!(
+                "{p}?view=cpioheaders, batch {} of {batches}: {} to {}",
+                i + 1,
+                batch[0],
+                batch[batch.len() - 1]
+            );
+            let mut got = self.headers(&p, &query, &request)?;
+            for name in batch {
+                if !got.iter().any(|(b, _)| b == name) {
+                    return Err(ObsError::Headers {
+                        request,
+                        reason: format!("no header for {name}"),
+                    });
+                }
+            }
+            out.append(&mut got);
+        }
+        Ok(out)
+    }
+
+    /// The headers of a package's build result (`PKG?view=cpioheaders`),
+    /// as `(file name, what its header says)`.
+    pub fn package_headers(
+        &self,
+        project: &str,
+        repository: &str,
+        arch: &str,
+        package: &str,
+    ) -> Result<Vec<(String, Package)>, ObsError> {
+        let p = path(&["build", project, repository, arch, package]);
+        let request = format!("{p}?view=cpioheaders");
+        self.headers(&p, &[("view", "cpioheaders")], &request)
+    }
+
+    /// One `cpioheaders` request, its answer read as it arrives.
+    fn headers(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        request: &str,
+    ) -> Result<Vec<(String, Package)>, ObsError> {
+        let mut resp = self.open(path, query).map_err(|e| e.for_request(request))?;
+        super::headers::read_stream(request, &mut resp)
+    }
+
+    /// GETs `path` with `query` and returns the 2xx answer unread, with the
+    /// same retries as [`Client::get`] up to the start of the body.
+    pub fn open(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::blocking::Response, ObsError> {
+        let url = self.url(path, query);
+        let mut last = None;
+        for attempt in 1..=TRIES {
+            if self.opts.verbose > 0 {
+                eprintln!("venvjail: GET {url}{}", try_note(attempt));
+            }
+            let delay = Duration::from_millis(500 << (attempt - 1));
+            let outcome = self
+                .http
+                .get(&url)
+                .basic_auth(
+                    &self.opts.credentials.user,
+                    Some(&self.opts.credentials.password),
+                )
+                .send();
+            match outcome {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let body = resp.bytes().map(|b| b.to_vec()).unwrap_or_default();
+                    let e = self.status_error(status, path, &body);
+                    if status < 500 {
+                        return Err(e);
+                    }
+                    last = Some(e);
+                    if attempt < TRIES {
+                        std::thread::sleep(retry_after.map_or(delay, |d| d.min(MAX_RETRY_AFTER)));
+                    }
+                }
+                Err(e) => {
+                    last = Some(self.transport_error(&e, path));
+                    if attempt < TRIES {
+                        std::thread::sleep(delay);
+                    }
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| ObsError::Connect {
+            apiurl: self.opts.apiurl.clone(),
+            reason: "no answer".to_owned(),
+            path: path.to_owned(),
+        }))
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let mut url = format!("{}{path}", self.opts.apiurl);
+        for (i, (k, v)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.extend(utf8_percent_encode(k, SEGMENT));
+            url.push('=');
+            url.extend(utf8_percent_encode(v, SEGMENT));
+        }
+        url
+    }
+
+    fn transport_error(&self, e: &reqwest::Error, path: &str) -> ObsError {
+        if e.is_timeout() {
+            ObsError::Timeout {
+                seconds: self.opts.timeout.as_secs().max(1),
+                path: path.to_owned(),
+            }
+        } else {
+            ObsError::Connect {
+                apiurl: self.opts.apiurl.clone(),
+                reason: transport_reason(e),
+                path: path.to_owned(),
+            }
+        }
+    }
+
     /// A source file of a package.
     pub fn source_file(
         &self,
@@ -298,6 +422,15 @@ impl Client {
         file: &str,
     ) -> Result<Vec<u8>, ObsError> {
         self.get(&path(&["source", project, package, file]), &[])
+    }
+}
+
+/// ` (try N)` after the first try.
+fn try_note(attempt: u32) -> String {
+    if attempt > 1 {
+        format!(" (try {attempt})")
+    } else {
+        String::new()
     }
 }
 

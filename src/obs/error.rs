@@ -64,12 +64,58 @@ pub enum ObsError {
         /// The request path.
         path: String,
     },
+    /// A `view=cpioheaders` answer that does not give every header.
+    #[error("OBS did not give the RPM headers asked for (GET {request}): {reason}")]
+    Headers {
+        /// The request (path, query, which binaries).
+        request: String,
+        /// What was wrong (`.errors` text, truncation, a bad member).
+        reason: String,
+    },
     /// No usable credentials.
     #[error("{0}")]
     Credentials(String),
     /// oscrc could not be read or understood.
     #[error("{0}")]
     Config(String),
+}
+
+impl ObsError {
+    /// The same error naming `request` (a path with what it asked for)
+    /// instead of the bare path.
+    pub fn for_request(self, request: &str) -> Self {
+        let request = request.to_owned();
+        match self {
+            Self::Api {
+                code,
+                summary,
+                status,
+                ..
+            } => Self::Api {
+                code,
+                summary,
+                status,
+                path: request,
+            },
+            Self::Http {
+                status, snippet, ..
+            } => Self::Http {
+                status,
+                path: request,
+                snippet,
+            },
+            Self::Timeout { seconds, .. } => Self::Timeout {
+                seconds,
+                path: request,
+            },
+            Self::Connect { apiurl, reason, .. } => Self::Connect {
+                apiurl,
+                reason,
+                path: request,
+            },
+            other => other,
+        }
+    }
 }
 
 /// The first bytes of a body, on one line, for an error message.

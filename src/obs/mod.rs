@@ -4,7 +4,7 @@
 pub mod binary_name;
 pub mod client;
 pub mod error;
-pub mod multibuild;
+pub mod headers;
 pub mod oscrc;
 pub mod service_file;
 pub mod snapshot;

@@ -91,6 +91,9 @@ struct State {
     routes: HashMap<(String, String), Answer>,
     /// A fault and how often it has fired.
     faults: HashMap<String, (Fault, usize)>,
+    /// `view=cpioheaders` members by route path (`…/_repository` or a
+    /// package's): member name without `-<hdrmd5>`, and the header bytes.
+    headers: HashMap<String, Vec<(String, Vec<u8>)>>,
     requests: Vec<Request>,
 }
 
@@ -226,6 +229,14 @@ impl FakeObs {
             BACKEND_XML,
             versions,
         );
+    }
+
+    /// Serves `view=cpioheaders` for `path` (`/build/P/R/A/_repository`,
+    /// where `binary=` picks members and unknown names go into `.errors`,
+    /// or `/build/P/R/A/PKG`, which answers every member): `members` are
+    /// `(NAME or FILE.rpm, lead+signature+header bytes)`.
+    pub fn cpio_headers(&self, path: &str, members: Vec<(String, Vec<u8>)>) {
+        self.state().headers.insert(normalise_target(path), members);
     }
 
     /// Injects `fault` for every request to `path_and_query` (replacing an earlier one).
@@ -380,11 +391,14 @@ impl Shared {
         } else {
             req.method.as_str()
         };
-        let normal = st
-            .routes
-            .get(&(method.to_owned(), key.clone()))
-            .cloned()
-            .unwrap_or_else(|| not_found(path));
+        let normal = match cpio_answer(&st.headers, &key) {
+            Some(answer) => answer,
+            None => st
+                .routes
+                .get(&(method.to_owned(), key.clone()))
+                .cloned()
+                .unwrap_or_else(|| not_found(path)),
+        };
         let Some(fault) = fault else {
             return Action::Send(normal);
         };
@@ -411,6 +425,51 @@ impl Shared {
             Fault::ShortRead => Action::SendShort(normal),
         }
     }
+}
+
+/// The backend's `view=cpioheaders` answer for `key`, when headers are
+/// served there: members named `NAME-<hdrmd5>` (the MD5 of the bytes), in
+/// the order asked, unknown names in a `.errors` member.
+fn cpio_answer(headers: &HashMap<String, Vec<(String, Vec<u8>)>>, key: &str) -> Option<Answer> {
+    let (path, query) = key.split_once('?')?;
+    let mut params = query.split('&');
+    if params.next() != Some("view=cpioheaders") {
+        return None;
+    }
+    let members = headers.get(path)?;
+    let asked: Vec<String> = params
+        .filter_map(|p| p.strip_prefix("binary="))
+        .map(|n| n.replace("%2B", "+"))
+        .collect();
+    let mut out = Vec::new();
+    let mut errors = String::new();
+    let picked: Vec<&(String, Vec<u8>)> = if path.ends_with("/_repository") {
+        let mut picked = Vec::new();
+        for name in &asked {
+            match members.iter().find(|(n, _)| n == name) {
+                Some(m) => picked.push(m),
+                None => {
+                    let _ = writeln!(errors, "{name}: not available");
+                }
+            }
+        }
+        picked
+    } else {
+        members.iter().collect()
+    };
+    for (name, bytes) in picked {
+        let md5 = md5_hex(bytes);
+        cpio_member(&mut out, &format!("{name}-{md5}"), bytes);
+    }
+    if !errors.is_empty() {
+        cpio_member(&mut out, ".errors", errors.as_bytes());
+    }
+    cpio_member(&mut out, "TRAILER!!!", b"");
+    Some(Answer {
+        status: 200,
+        headers: vec![("Content-Type", "application/x-cpio".to_owned())],
+        body: out,
+    })
 }
 
 /// `%3A` decoded to `:` and an absolute-form target reduced to its path.
@@ -945,4 +1004,49 @@ pub fn big_repository(n: usize) -> Vec<u8> {
     }
     out.push_str("</binarylist>\n");
     out.into_bytes()
+}
+
+/// 32 hex digits standing in for the header's MD5 (the fake has no MD5;
+/// only the shape of the name matters to venvjail).
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut s = String::new();
+    for b in &digest[..16] {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Appends one cpio newc member (a regular file) to `out`.
+pub fn cpio_member(out: &mut Vec<u8>, name: &str, data: &[u8]) {
+    let mode = if name == "TRAILER!!!" { 0 } else { 0o100644 };
+    let fields = [
+        0u32,
+        mode,
+        0,
+        0,
+        1,
+        1_700_000_000,
+        data.len() as u32,
+        0,
+        0,
+        0,
+        0,
+        name.len() as u32 + 1,
+        0,
+    ];
+    out.extend_from_slice(b"070701");
+    for f in fields {
+        out.extend_from_slice(format!("{f:08x}").as_bytes());
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    while out.len() % 4 != 0 {
+        out.push(0);
+    }
+    out.extend_from_slice(data);
+    while out.len() % 4 != 0 {
+        out.push(0);
+    }
 }

@@ -23,8 +23,9 @@ const REPO: &str = "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/_rep
 const MARKUPSAFE: &str =
     "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/python-MarkupSafe";
 /// The spec `requires venv-salt-minion` fetches.
-const SPEC: &str =
-    "/source/systemsmanagement:saltstack:bundle/venv-salt-minion/venv-salt-minion.spec";
+/// The salt package's build result headers, which `requires salt` reads.
+const PKG_HEADERS: &str =
+    "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/salt?view=cpioheaders";
 
 /// `include` on the fake's SLE_15 repository.
 const INCLUDE: &[&str] = &["include", "-A", "{url}", "-p", PROJECT, "-r", "SLE_15"];
@@ -40,7 +41,9 @@ const BINARY: &[&str] = &[
     "SLE_15",
 ];
 /// `requires` with the spec fetched from the fake.
-const REQUIRES: &[&str] = &["requires", "venv-salt-minion", "-A", "{url}", "-p", PROJECT];
+const REQUIRES: &[&str] = &[
+    "requires", "salt", "-A", "{url}", "-p", PROJECT, "-r", "SLE_15",
+];
 
 /// The exclude-rpm every working directory starts with.
 const EXCLUDE_RPM: &str =
@@ -84,6 +87,7 @@ impl World {
     /// The fake without any oscrc; `HOME` and `XDG_CONFIG_HOME` (`~/.config`) set.
     fn bare() -> Self {
         let obs = FakeObs::start();
+        crate::fake_repo::serve_stack(&obs);
         let home = Dir::new();
         let work = Dir::new();
         work.write("exclude-rpm", EXCLUDE_RPM);
@@ -279,6 +283,15 @@ fn tries(failures: &[Failure]) -> Vec<Vec<String>> {
 fn assert_tries(failures: &[Failure], target: &str, n: usize) {
     for t in tries(failures) {
         assert_eq!(t, vec![target.to_owned(); n]);
+    }
+}
+
+/// Like [`assert_tries`], after one successful `view=names` request.
+fn assert_tries_after_names(failures: &[Failure], target: &str, n: usize) {
+    for t in tries(failures) {
+        let mut want = vec![NAMES.to_owned()];
+        want.extend(vec![target.to_owned(); n]);
+        assert_eq!(t, want);
     }
 }
 
@@ -517,72 +530,33 @@ fn binary_output_writes_escaped_names_into_a_new_file() {
 
 // --------------------------------------------------------------- requires
 
+/// `requires salt` from the built headers: python311-salt is salt's only
+/// binary the lists put into the venv; what it needs that the venv (every
+/// python311-* and the three libraries) does not provide.
 #[test]
-fn requires_of_the_fetched_spec_lists_what_the_venv_lacks() {
+fn requires_reads_the_built_headers() {
     let w = World::new();
-    assert_eq!(w.ok(REQUIRES), "bash-completion\ncoreutils\nlibyaml-0-2\nopenssl >= 1.1.1\nshadow\nsystemd\nvenv-salt-minion = 3006.0-0\nzeromq >= 4.1\n");
-    assert_eq!(w.targets(), [SPEC]);
+    let run = w.run(REQUIRES);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "(python311-pycryptodomex >= 3.9.7 or python311-M2Crypto)\npython(abi) = 3.11\npython311-Jinja2 >= 1:3.0\npython311-msgpack >= 2.0\npython311-requests >= 1.0.0\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "venvjail: warning: python311-salt requires python311-Jinja2 >= 1:3.0 but the venv has python311-Jinja2 3.1.2-150400.1.1: the repository is inconsistent (the line stays in the block)\n\
+         venvjail: warning: python311-salt requires python311-msgpack >= 2.0 but the venv has python311-msgpack 1.0.5-1.1: the repository is inconsistent (the line stays in the block)\n"
+    );
+    let targets = w.targets();
+    assert_eq!(targets[0], NAMES);
+    assert_eq!(targets[1], PKG_HEADERS);
+    assert!(targets[2].starts_with(&format!("{REPO}?view=cpioheaders&binary=libffi8&")));
+    assert_eq!(targets.len(), 3, "{targets:?}");
     assert_eq!(
         w.requests()[0].header("accept"),
         Some("application/xml"),
         "every request asks for XML"
     );
-}
-
-#[test]
-fn requires_with_define_drops_branches_known_to_be_false() {
-    let w = World::new();
-    let mut args = REQUIRES.to_vec();
-    args.extend(["--define", "suse_version 1500"]);
-    assert_eq!(w.ok(&args), "bash-completion\ncoreutils\nlibyaml-0-2\nopenssl >= 1.1.1\nshadow\nsystemd\nvenv-salt-minion = 3006.0-0\n");
-}
-
-/// `requires salt --define 'suse_version 1500'` as rpm sees it: every
-/// Requires of every package (qualified ones too), `%{version}-%{release}`
-/// expanded, unknown macros left as written, the `%else` of
-/// `suse_version >= 1500` dropped; nothing is in the venv (python311-* only).
-const SALT_REQUIRES: &str = "%fillup_prereq\n%{_sbindir}/groupadd\n%{_sbindir}/useradd\nlogrotate\nprocps\npython3-Jinja2\npython3-M2Crypto\npython3-MarkupSafe\npython3-PyYAML >= 5.1\npython3-distro\npython3-msgpack-python > 0.3\npython3-packaging\npython3-psutil\npython3-pyzmq >= 2.2.0\npython3-requests >= 1.0.0\npython3-salt = 3006.0-0\npython3-zypp-plugin\nsalt = 3006.0-0\nshadow\n";
-
-/// `requires salt` with the spec fetched from the fake.
-const REQUIRES_SALT: &[&str] = &[
-    "requires",
-    "salt",
-    "-A",
-    "{url}",
-    "-p",
-    PROJECT,
-    "--define",
-    "suse_version 1500",
-];
-
-#[test]
-fn requires_of_the_fetched_salt_spec() {
-    let w = World::new();
-    let out = w.ok(REQUIRES_SALT);
-    assert_eq!(
-        w.targets(),
-        ["/source/systemsmanagement:saltstack:bundle/salt/salt.spec"]
-    );
-    // The two lines of the `%else` of `%if %{with systemd}` are checked by
-    // the ignored test below (venvjail keeps them: bcond is not evaluated).
-    let without_bcond: String = out
-        .lines()
-        .filter(|l| !matches!(*l, "insserv" | "%insserv_prereq"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(without_bcond, SALT_REQUIRES);
-}
-
-/// BUG (spec engine, seen through `requires`): `%bcond_without systemd`
-/// makes `%{with systemd}` true, so rpm drops `Requires(pre): insserv` and
-/// `Requires(pre): %insserv_prereq` (the `%else` branches); venvjail leaves
-/// the condition unknown and lists both. The same happens with an
-/// unconditional `%bcond_without`.
-#[test]
-
-fn requires_of_the_fetched_salt_spec_evaluates_bcond() {
-    let w = World::new();
-    assert_eq!(w.ok(REQUIRES_SALT), SALT_REQUIRES);
 }
 
 #[test]
@@ -600,13 +574,17 @@ fn requires_with_a_local_spec_needs_no_obs_and_no_credentials() {
         "--spec",
         &spec,
     ];
-    let local = w.ok(&args);
+    let run = w.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "bash-completion\ncoreutils\nlibyaml-0-2\nopenssl >= 1.1.1\nshadow\nsystemd\nvenv-salt-minion = 3006.0-0\nzeromq >= 4.1\n");
+    assert_eq!(
+        run.stderr,
+        format!("venvjail: {spec}: the Requires as the spec's text says them, an approximation: the built RPM headers (without --spec) are what rpm resolves\n")
+    );
     assert!(w.requests().is_empty());
-    let fetched = World::new();
-    assert_eq!(local, fetched.ok(REQUIRES));
     let mut defined = args.to_vec();
     defined.extend(["--define", "suse_version 1500"]);
-    assert_eq!(w.ok(&defined), "bash-completion\ncoreutils\nlibyaml-0-2\nopenssl >= 1.1.1\nshadow\nsystemd\nvenv-salt-minion = 3006.0-0\n");
+    assert_eq!(w.run(&defined).stdout, "bash-completion\ncoreutils\nlibyaml-0-2\nopenssl >= 1.1.1\nshadow\nsystemd\nvenv-salt-minion = 3006.0-0\n");
     assert!(w.requests().is_empty());
 }
 
@@ -805,11 +783,11 @@ fn fault_503_always_is_an_error_after_three_tries() {
 #[test]
 fn fault_503_always_on_requires() {
     let failures = assert_fails(
-        faulty(SPEC, Fault::Always(503, None)),
+        faulty(PKG_HEADERS, Fault::Always(503, None)),
         REQUIRES,
-        &format!("venvjail: OBS answered HTTP 503 for GET {SPEC}: <html> <head><title>503 Service Unavailable</title></head> <body> <h1>503 Service Unavailable</h1> <p>The server encount…"),
+        &format!("venvjail: OBS answered HTTP 503 for GET {}: <html> <head><title>503 Service Unavailable</title></head> <body> <h1>503 Service Unavailable</h1> <p>The server encount…", PKG_HEADERS),
     );
-    assert_tries(&failures, SPEC, 3);
+    assert_tries_after_names(&failures, PKG_HEADERS, 3);
 }
 
 #[test]
@@ -867,7 +845,7 @@ fn fault_wrong_password_from_oscrc_and_from_the_environment() {
         REQUIRES,
         "venvjail: authentication failed for alice at {url} (HTTP 401): check OSC_USERNAME and OSC_PASSWORD",
     );
-    assert_tries(&failures, SPEC, 1);
+    assert_tries(&failures, NAMES, 1);
 }
 
 #[test]
@@ -963,17 +941,28 @@ fn fault_404_on_binary_and_requires() {
         1,
     );
 
-    let args = ["requires", "python311-docs", "-A", "{url}", "-p", PROJECT];
+    let args = [
+        "requires",
+        "nosuchpackage",
+        "-A",
+        "{url}",
+        "-p",
+        PROJECT,
+        "-r",
+        "SLE_15",
+    ];
+    let target =
+        "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/nosuchpackage?view=cpioheaders";
     let failures = assert_fails(
-        World::new,
+        || {
+            let w = World::new();
+            w.obs.route_fixture(target, "status-unknown-package.xml");
+            w
+        },
         &args,
-        "venvjail: OBS error 404: python311-docs.spec: no such file (HTTP 404, GET /source/systemsmanagement:saltstack:bundle/python311-docs/python311-docs.spec)",
+        "venvjail: OBS error unknown_package: Package not found: systemsmanagement:saltstack:bundle/nosuchpackage (HTTP 404, GET /build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/nosuchpackage?view=cpioheaders)",
     );
-    assert_tries(
-        &failures,
-        "/source/systemsmanagement:saltstack:bundle/python311-docs/python311-docs.spec",
-        1,
-    );
+    assert_tries_after_names(&failures, target, 1);
 }
 
 #[test]
@@ -1104,19 +1093,28 @@ fn verbose_output_never_shows_a_password_in_the_api_url() {
 }
 
 #[test]
-fn requires_of_a_multibuild_flavour_reads_the_packages_spec_with_the_flavour() {
+fn requires_of_a_multibuild_flavour_reads_the_flavours_headers() {
     let w = World::new();
-    // A flavour has no sources of its own: OBS builds it from PKG.spec with
-    // @BUILD_FLAVOR@ replaced by the flavour.
-    w.obs.route(
-        &format!("/source/{PROJECT}/demo/demo.spec"),
-        200,
-        "text/plain",
-        "%define flavor @BUILD_FLAVOR@%{nil}\nName: demo\n%if \"%{flavor}\" == \"test\"\nRequires: demo-testdata\n%else\nRequires: demo-runtime\n%endif\n",
+    // A flavour's build results live under PKG:FLAVOR, the `:` kept raw in
+    // the path as osc sends it. Serve the salt binaries there too.
+    let salt: Vec<(String, Vec<u8>)> = crate::fake_repo::stack()
+        .iter()
+        .filter(|b| b.name == "python311-salt")
+        .map(|b| {
+            let file = b.path.file_name().unwrap().to_string_lossy().into_owned();
+            (file, b.header.clone())
+        })
+        .collect();
+    let flavour = format!("/build/{PROJECT}/SLE_15/x86_64/salt:testsuite");
+    w.obs.cpio_headers(&flavour, salt);
+    let mut args = REQUIRES.to_vec();
+    args[1] = "salt:testsuite";
+    let run = w.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "(python311-pycryptodomex >= 3.9.7 or python311-M2Crypto)\npython(abi) = 3.11\npython311-Jinja2 >= 1:3.0\npython311-msgpack >= 2.0\npython311-requests >= 1.0.0\n"
     );
-    let args = ["requires", "demo:test", "-A", "{url}", "-p", PROJECT];
-    assert_eq!(w.ok(&args), "demo-testdata\n");
-    assert_eq!(w.targets(), [format!("/source/{PROJECT}/demo/demo.spec")]);
-    let args = ["requires", "demo", "-A", "{url}", "-p", PROJECT];
-    assert_eq!(w.ok(&args), "demo-runtime\n");
+    let targets = w.targets();
+    assert_eq!(targets[1], format!("{flavour}?view=cpioheaders"));
 }

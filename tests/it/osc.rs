@@ -275,6 +275,7 @@ fn osc_checkout_and_service_runall_give_the_example() {
         dir.write(&format!("server/{name}"), strip_generated(&text));
     }
     let obs = FakeObs::start();
+    crate::fake_repo::serve_stack(&obs);
     serve_package(&obs, &dir.path().join("server"));
     // realname/email: osc would otherwise GET /person/alice before running
     // services; check_for_request_on_action: and /search/request on checkout.

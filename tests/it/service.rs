@@ -12,7 +12,7 @@ const EXAMPLE_FILES: [&str; 4] = [
     "exclude-rpm",
     "venv-salt-minion.spec",
 ];
-const SNAPSHOT: &str = "venvjail.snapshot.xml";
+pub(crate) const SNAPSHOT: &str = "venvjail.snapshot.xml";
 const REPO_NAMES: &str =
     "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/_repository?view=names";
 
@@ -36,13 +36,13 @@ pub(crate) fn strip_generated(text: &str) -> String {
 /// A package directory: the example as it was before venvjail managed it
 /// (generated sections stripped, no snapshot), an oscrc for the fake, and an
 /// empty outdir.
-struct Package {
-    dir: Dir,
-    obs: FakeObs,
+pub(crate) struct Package {
+    pub(crate) dir: Dir,
+    pub(crate) obs: FakeObs,
 }
 
 impl Package {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = Dir::new();
         let example = repo_root().join("examples/venv-salt-minion");
         for f in EXAMPLE_FILES {
@@ -50,6 +50,7 @@ impl Package {
             dir.write(&format!("pkg/{f}"), strip_generated(&text));
         }
         let obs = FakeObs::start();
+        crate::fake_repo::serve_stack(&obs);
         dir.write(
             "oscrc",
             format!(
@@ -61,16 +62,16 @@ impl Package {
         Self { dir, obs }
     }
 
-    fn pkg(&self) -> PathBuf {
+    pub(crate) fn pkg(&self) -> PathBuf {
         self.dir.path().join("pkg")
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.dir.path().join("out")
     }
 
     /// `venvjail service ARGS --outdir OUT` in the package directory.
-    fn service(&self, args: &[&str]) -> Run {
+    pub(crate) fn service(&self, args: &[&str]) -> Run {
         let mut cmd = TestCommand::new();
         cmd.cwd(&self.pkg())
             .env("HOME", self.dir.path())
@@ -83,7 +84,7 @@ impl Package {
         cmd.run()
     }
 
-    fn outdir_files(&self) -> Vec<String> {
+    pub(crate) fn outdir_files(&self) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.out())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -93,13 +94,13 @@ impl Package {
     }
 
     /// Moves the outdir's files into the package directory (what osc does).
-    fn apply(&self) {
+    pub(crate) fn apply(&self) {
         for name in self.outdir_files() {
             std::fs::rename(self.out().join(&name), self.pkg().join(&name)).unwrap();
         }
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         String::from_utf8(std::fs::read(self.pkg().join(name)).unwrap()).unwrap()
     }
 }
@@ -199,7 +200,10 @@ fn a_changed_repository_gives_exactly_the_expected_diff() {
     let run = p.service(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout.replace(&p.obs.url(), "URL"));
-    assert_eq!(p.outdir_files(), ["include-rpm", SNAPSHOT]);
+    assert_eq!(
+        p.outdir_files(),
+        ["include-rpm", "venv-salt-minion.spec", SNAPSHOT]
+    );
 }
 
 #[test]
@@ -296,10 +300,6 @@ fn obs_errors_leave_the_outdir_empty() {
             "/build/systemsmanagement:saltstack:bundle/SLE_15/x86_64/salt",
             Fault::TruncatedXml,
         ),
-        (
-            "/source/systemsmanagement:saltstack:bundle/salt/salt.spec",
-            Fault::Always(500, None),
-        ),
         (REPO_NAMES, Fault::Hang(std::time::Duration::from_secs(3))),
     ];
     std::thread::scope(|s| {
@@ -394,26 +394,41 @@ fn unknown_parameter_in_service_file() {
     );
 }
 
+/// `define` only served reading the bundled specs, which are no longer
+/// fetched: the parameter is gone from the command line and `_service`.
 #[test]
-fn define_decides_the_packages_conditions_as_on_the_target() {
+fn define_is_gone_and_no_spec_is_fetched() {
     let p = Package::new();
-    assert_eq!(p.service(&[]).code, 0);
-    let plain = std::fs::read_to_string(p.out().join("venv-salt-minion.spec")).unwrap();
-    assert!(
-        plain.contains("Requires:       insserv\n"),
-        "without suse_version, salt's %else branch counts"
-    );
-    let q = Package::new();
-    let run = q.service(&["--define", "suse_version 1600"]);
+    let run = p.service(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let suse = std::fs::read_to_string(q.out().join("venv-salt-minion.spec")).unwrap();
+    let sources: Vec<String> = p
+        .obs
+        .requests()
+        .into_iter()
+        .map(|r| r.target)
+        .filter(|t| t.starts_with("/source/"))
+        .collect();
+    assert!(sources.is_empty(), "specs fetched: {sources:?}");
+    let run = p.service(&["--define", "suse_version 1600"]);
+    assert_eq!(run.code, 2);
     assert!(
-        !suse.contains("insserv"),
-        "with suse_version, %bcond_without systemd holds"
+        run.stderr.contains("unexpected argument '--define'"),
+        "{}",
+        run.stderr
     );
-    assert!(
-        suse.contains("Requires:       shadow\n"),
-        "and the %if 0%{{?suse_version}} Requires count"
+    let service = std::fs::read_to_string(p.pkg().join("_service")).unwrap();
+    p.dir.write(
+        "pkg/_service",
+        service.replace(
+            "<param name=\"package\">salt</param>",
+            "<param name=\"package\">salt</param>\n    <param name=\"define\">suse_version 1600</param>",
+        ),
+    );
+    let run = p.service(&[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "venvjail: _service: the venvjail parameter 'define' is gone: the Requires block comes from the built RPM headers now, which need no macros; remove it\n"
     );
 }
 
@@ -449,8 +464,10 @@ fn a_multibuild_flavour_is_a_package_name() {
     let targets: Vec<String> = p.obs.requests().into_iter().map(|r| r.target).collect();
     let flavour = format!("/build/{PROJECT}/SLE_15/x86_64/salt:testsuite");
     assert!(targets.contains(&flavour), "{targets:?}");
-    let spec = format!("/source/{PROJECT}/salt/salt.spec");
-    assert!(targets.contains(&spec), "{targets:?}");
+    assert!(
+        !targets.iter().any(|t| t.starts_with("/source/")),
+        "no spec is fetched: {targets:?}"
+    );
     let snapshot = std::fs::read_to_string(p.out().join(SNAPSHOT)).unwrap();
     assert!(
         snapshot.contains("name=\"salt:testsuite\""),

@@ -109,6 +109,7 @@ impl Package {
         dir.write("pkg/extra-requirements.txt", EXTRA);
         let obs = FakeObs::start();
         obs.repository(PROJECT, "openSUSE_Factory", "x86_64", FACTORY);
+        crate::fake_repo::serve_plain(&obs, PROJECT, "openSUSE_Factory", "x86_64", FACTORY);
         dir.write(
             "oscrc",
             format!(
@@ -170,7 +171,7 @@ fn requirements_and_provides_online_then_offline() {
     assert_eq!((run.code, run.stderr.as_str()), (0, WARNINGS));
     assert_eq!(
         run.stdout.lines().last().unwrap(),
-        "venvjail: 4 files changed (include-rpm +12 -0, exclude-rpm +25 -0, venv-keystone-client.spec +18 -0, venvjail.snapshot.xml +35 -0)"
+        "venvjail: 4 files changed (include-rpm +12 -0, exclude-rpm +25 -0, venv-keystone-client.spec +18 -0, venvjail.snapshot.xml +49 -0)"
     );
     p.apply();
     assert_eq!(p.read("venv-keystone-client.spec"), SPEC_AFTER);
@@ -181,7 +182,8 @@ fn requirements_and_provides_online_then_offline() {
     );
     let snapshot = p.read("venvjail.snapshot.xml");
     assert!(
-        snapshot.contains("    <binary name=\"python311-PyYAML\" evr=\"6.0.1-1.4\"/>\n"),
+        snapshot
+            .contains("    <binary name=\"python311-PyYAML\" evr=\"6.0.1-1.4\" arch=\"x86_64\">\n"),
         "{snapshot}"
     );
     assert!(snapshot.contains("    <binary name=\"salt\" evr=\"3006.0-150500.6.2\"/>\n"));
@@ -191,6 +193,7 @@ fn requirements_and_provides_online_then_offline() {
         [
             "/build/systemsmanagement:saltstack:bundle/openSUSE_Factory/x86_64/_repository?view=names",
             "/build/systemsmanagement:saltstack:bundle/openSUSE_Factory/x86_64/_repository?view=binaryversions&withevr=1",
+            "/build/systemsmanagement:saltstack:bundle/openSUSE_Factory/x86_64/_repository?view=cpioheaders&binary=python311-PyYAML&binary=python311-keystoneauth1&binary=python311-oslo.config&binary=python311-pbr&binary=python311-requests&binary=python311-zope.interface",
         ]
     );
     // Online again: nothing changes.
@@ -247,12 +250,19 @@ fn without_the_new_parameters_no_versions_are_fetched() {
     let run = p.service(&[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let targets: Vec<String> = p.obs.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(
-        targets,
-        ["/build/systemsmanagement:saltstack:bundle/openSUSE_Factory/x86_64/_repository?view=names"]
+    let repo = "/build/systemsmanagement:saltstack:bundle/openSUSE_Factory/x86_64/_repository";
+    assert_eq!(targets[0], format!("{repo}?view=names"));
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(
+        targets[1].starts_with(&format!("{repo}?view=cpioheaders&binary=")),
+        "{targets:?}"
     );
     let snapshot = std::fs::read_to_string(p.out().join("venvjail.snapshot.xml")).unwrap();
-    assert!(!snapshot.contains("evr="), "{snapshot}");
+    // Excluded binaries stay bare: no versions were read.
+    assert!(
+        snapshot.contains("<binary name=\"python311-base\"/>"),
+        "{snapshot}"
+    );
 }
 
 #[test]
