@@ -7,6 +7,7 @@
 mod util;
 
 mod corpus;
+mod create_details;
 mod descriptor;
 mod edit_corpus;
 mod exclude;
