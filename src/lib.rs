@@ -18,6 +18,7 @@ pub mod obs;
 pub mod output;
 pub mod provides;
 pub mod requirements;
+pub mod rpm;
 pub mod rpmspec;
 pub mod rules;
 pub mod service;

@@ -1,49 +1,8 @@
-//! What a package payload holds: entries with their metadata, and the
-//! errors reading a package can give.
+//! What a package payload holds: entries with their metadata (the cpio
+//! reader's [`Entry`], which the deb reader yields too), and the errors
+//! reading a package can give.
 
-use std::io::Read;
-
-/// The kind of a payload entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file of this many bytes (its data follows).
-    File {
-        /// Size in bytes.
-        size: u64,
-    },
-    /// A directory.
-    Directory,
-    /// A symbolic link.
-    Symlink {
-        /// Where it points, as stored.
-        target: String,
-    },
-    /// A hard link to an earlier entry of the same package.
-    HardLink {
-        /// The path it links to, as stored.
-        target: String,
-    },
-    /// A character or block device (never extracted).
-    Device,
-    /// A FIFO (never extracted).
-    Fifo,
-    /// A socket or anything else (never extracted).
-    Other,
-}
-
-/// One entry of a payload; for a file, `data` reads exactly its bytes.
-pub struct Entry<'a> {
-    /// The path as stored (may start with `./` or `/`).
-    pub path: String,
-    /// What it is.
-    pub kind: EntryKind,
-    /// Permission bits (with setuid/setgid/sticky), without the file type.
-    pub mode: u32,
-    /// Modification time, seconds since the epoch.
-    pub mtime: i64,
-    /// The entry's data (empty unless a regular file).
-    pub data: &'a mut dyn Read,
-}
+pub use crate::rpm::cpio::{Entry, EntryKind};
 
 /// Why a package could not be read; names the package and, when it is
 /// about one, the entry.
@@ -80,4 +39,38 @@ pub enum PackageError {
         /// Why.
         reason: String,
     },
+}
+
+impl From<crate::rpm::Error> for PackageError {
+    fn from(e: crate::rpm::Error) -> Self {
+        use crate::rpm::Error as E;
+        match e {
+            E::NotAnRpm {
+                source_name,
+                reason,
+            } => Self::NotAPackage {
+                package: source_name,
+                format: "RPM",
+                reason,
+            },
+            E::Unsupported {
+                source_name,
+                what,
+                value,
+            } => Self::Unsupported {
+                package: source_name,
+                what,
+                value,
+            },
+            E::Corrupt {
+                source_name,
+                entry,
+                reason,
+            } => Self::Corrupt {
+                package: source_name,
+                entry,
+                reason,
+            },
+        }
+    }
 }

@@ -1,9 +1,9 @@
-//! Reading the packages `create` extracts: RPM (lead, headers, cpio
-//! payload) and deb (ar, `data.tar`), streamed so memory does not grow with
-//! package or file size. No rpm2cpio, cpio, ar or tar processes.
+//! Reading the packages `create` extracts: RPM (headers and cpio read by
+//! [`crate::rpm`], the payload decompressed here) and deb (ar, `data.tar`),
+//! streamed so memory does not grow with package or file size. No rpm2cpio,
+//! cpio, ar or tar processes.
 
 pub mod bundle;
-pub mod cpio;
 pub mod deb;
 pub mod disk;
 pub mod distributions;
@@ -16,7 +16,6 @@ pub mod records;
 pub mod relocate;
 pub mod rpm;
 pub mod sbom;
-pub mod stripped;
 pub mod tree;
 pub mod venv;
 pub mod verify;

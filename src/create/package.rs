@@ -5,7 +5,8 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::entry::{Entry, PackageError};
-use super::{cpio, deb, rpm};
+use super::{deb, rpm};
+use crate::rpm::cpio;
 
 /// What a package is, for selection, logs and the track file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

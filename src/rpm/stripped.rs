@@ -12,9 +12,11 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use super::cpio::{pad4, read_all, skip, MAX_NAME, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
-use super::entry::{Entry, EntryKind, PackageError};
-use super::rpm::HeaderFile;
+use super::cpio::{
+    pad4, read_all, skip, Entry, EntryKind, MAX_NAME, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK,
+    S_IFMT, S_IFREG,
+};
+use super::{Error, HeaderFile};
 
 /// Reads stripped entries against the header's file list.
 pub struct StrippedEntries<'a> {
@@ -58,17 +60,19 @@ impl<'a> StrippedEntries<'a> {
     /// Reads the rest of the entry whose magic was just read (at `offset`
     /// bytes into the payload, updated), reports it to `visit`, and returns
     /// its path.
-    pub fn entry(
+    pub fn entry<E: From<Error>>(
         &mut self,
         package: &str,
         r: &mut dyn Read,
         offset: &mut u64,
-        visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
-    ) -> Result<String, PackageError> {
-        let corrupt = |reason: String, entry: &str| PackageError::Corrupt {
-            package: package.to_owned(),
-            entry: entry.to_owned(),
-            reason,
+        visit: &mut dyn FnMut(Entry<'_>) -> Result<(), E>,
+    ) -> Result<String, E> {
+        let corrupt = |reason: String, entry: &str| {
+            E::from(Error::Corrupt {
+                source_name: package.to_owned(),
+                entry: entry.to_owned(),
+                reason,
+            })
         };
         let mut hex = [0u8; 8];
         read_all(r, &mut hex).map_err(|e| corrupt(e, "a large-file cpio entry"))?;
@@ -117,8 +121,8 @@ impl<'a> StrippedEntries<'a> {
             }
             S_IFDIR => EntryKind::Directory,
             _ => match f.mode & S_IFMT {
-                super::cpio::S_IFCHR | super::cpio::S_IFBLK => EntryKind::Device,
-                super::cpio::S_IFIFO => EntryKind::Fifo,
+                S_IFCHR | S_IFBLK => EntryKind::Device,
+                S_IFIFO => EntryKind::Fifo,
                 _ => EntryKind::Other,
             },
         };
@@ -152,10 +156,10 @@ impl<'a> StrippedEntries<'a> {
 
     /// At the trailer: sets whose data never came are reported as an empty
     /// file and links to it (as newc does for empty hard-linked files).
-    pub fn finish(
+    pub fn finish<E>(
         &mut self,
-        visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
-    ) -> Result<(), PackageError> {
+        visit: &mut dyn FnMut(Entry<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut sets: Vec<(usize, Vec<usize>)> = self.waiting.drain().collect();
         sets.sort();
         for (_, members) in sets {
@@ -194,7 +198,7 @@ fn link<'e>(f: &HeaderFile, target: &str, empty: &'e mut std::io::Empty) -> Entr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::create::cpio::for_each_entry;
+    use crate::rpm::cpio::for_each_entry;
 
     fn file(path: &str, mode: u32, size: u64, ino: u32) -> HeaderFile {
         HeaderFile {
@@ -230,7 +234,7 @@ mod tests {
         out
     }
 
-    fn read(files: &[HeaderFile], payload: &[u8]) -> Result<Vec<String>, PackageError> {
+    fn read(files: &[HeaderFile], payload: &[u8]) -> Result<Vec<String>, Error> {
         let mut seen = Vec::new();
         for_each_entry("p", &mut &payload[..], files, &mut |e| {
             let mut data = Vec::new();

@@ -1,24 +1,73 @@
 //! The cpio "newc" archives in RPM payloads (`070701`, `070702`), read one
 //! entry at a time, with rpm's stripped entries (`07070X`, see
-//! [`super::stripped`]) among them when the header lists the files.
+//! [`super::stripped`]) among them when the header lists the files. Also
+//! the stream OBS answers `view=cpioheaders` with.
 
 use std::io::Read;
 
-use super::entry::{Entry, EntryKind, PackageError};
-use super::rpm::HeaderFile;
 use super::stripped::StrippedEntries;
+use super::{Error, HeaderFile};
+
+/// The kind of a payload entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file of this many bytes (its data follows).
+    File {
+        /// Size in bytes.
+        size: u64,
+    },
+    /// A directory.
+    Directory,
+    /// A symbolic link.
+    Symlink {
+        /// Where it points, as stored.
+        target: String,
+    },
+    /// A hard link to an earlier entry of the same package.
+    HardLink {
+        /// The path it links to, as stored.
+        target: String,
+    },
+    /// A character or block device (never extracted).
+    Device,
+    /// A FIFO (never extracted).
+    Fifo,
+    /// A socket or anything else (never extracted).
+    Other,
+}
+
+/// One entry of a payload; for a file, `data` reads exactly its bytes.
+pub struct Entry<'a> {
+    /// The path as stored (may start with `./` or `/`).
+    pub path: String,
+    /// What it is.
+    pub kind: EntryKind,
+    /// Permission bits (with setuid/setgid/sticky), without the file type.
+    pub mode: u32,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
+    /// The entry's data (empty unless a regular file).
+    pub data: &'a mut dyn Read,
+}
 
 const TRAILER: &str = "TRAILER!!!";
 /// Longest name accepted (PATH_MAX).
-pub(super) const MAX_NAME: u64 = 4096;
+pub const MAX_NAME: u64 = 4096;
 
-pub(super) const S_IFMT: u32 = 0o170000;
-pub(super) const S_IFREG: u32 = 0o100000;
-pub(super) const S_IFDIR: u32 = 0o040000;
-pub(super) const S_IFLNK: u32 = 0o120000;
-pub(super) const S_IFCHR: u32 = 0o020000;
-pub(super) const S_IFBLK: u32 = 0o060000;
-pub(super) const S_IFIFO: u32 = 0o010000;
+/// `S_IFMT`: the file-type bits of a mode
+pub const S_IFMT: u32 = 0o170000;
+/// `S_IFREG`: a regular file
+pub const S_IFREG: u32 = 0o100000;
+/// `S_IFDIR`: a directory
+pub const S_IFDIR: u32 = 0o040000;
+/// `S_IFLNK`: a symbolic link
+pub const S_IFLNK: u32 = 0o120000;
+/// `S_IFCHR`: a character device
+pub const S_IFCHR: u32 = 0o020000;
+/// `S_IFBLK`: a block device
+pub const S_IFBLK: u32 = 0o060000;
+/// `S_IFIFO`: a fifo
+pub const S_IFIFO: u32 = 0o010000;
 
 /// Calls `visit` for each entry of the newc archive in `r`, in order.
 ///
@@ -27,21 +76,26 @@ pub(super) const S_IFIFO: u32 = 0o010000;
 /// that last path, after it, so a consumer can create the file first.
 /// `files` is the header's file list, which stripped entries refer to
 /// (empty when the package has none).
-pub fn for_each_entry(
+///
+/// `visit`'s error type `E` is the caller's; the archive's own faults
+/// become an `E` through `From<Error>`.
+pub fn for_each_entry<E: From<Error>>(
     package: &str,
     r: &mut dyn Read,
     files: &[HeaderFile],
-    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
-) -> Result<(), PackageError> {
+    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let mut stripped = StrippedEntries::new(files);
     let mut pending_links: Vec<(u64, String, u32, i64)> = Vec::new();
     let mut offset: u64 = 0;
     let mut last = String::from("the start of the payload");
     loop {
-        let corrupt = |reason: String, entry: &str| PackageError::Corrupt {
-            package: package.to_owned(),
-            entry: entry.to_owned(),
-            reason,
+        let corrupt = |reason: String, entry: &str| {
+            E::from(Error::Corrupt {
+                source_name: package.to_owned(),
+                entry: entry.to_owned(),
+                reason,
+            })
         };
         let mut head = [0u8; 110];
         read_all(r, &mut head[..6]).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
@@ -49,12 +103,12 @@ pub fn for_each_entry(
         let magic = &head[..6];
         if magic == b"07070X" {
             if files.is_empty() {
-                return Err(PackageError::Unsupported {
-                    package: package.to_owned(),
+                return Err(E::from(Error::Unsupported {
+                    source_name: package.to_owned(),
                     what: "payload format",
                     value: "rpm's large-file cpio (07070X) without a file list in the header"
                         .into(),
-                });
+                }));
             }
             last = stripped.entry(package, r, &mut offset, visit)?;
             continue;
@@ -67,7 +121,7 @@ pub fn for_each_entry(
         }
         read_all(r, &mut head[6..]).map_err(|e| corrupt(e, &format!("the entry after {last}")))?;
         offset += 104;
-        let field = |i: usize| -> Result<u64, PackageError> {
+        let field = |i: usize| -> Result<u64, E> {
             let text = std::str::from_utf8(&head[6 + i * 8..14 + i * 8]).unwrap_or("");
             u64::from_str_radix(text, 16).map_err(|_| {
                 corrupt(
@@ -188,11 +242,11 @@ pub fn for_each_entry(
 
 /// Reports a hard-link group without data: the first name as an empty
 /// file, the others as links to it.
-fn emit_empty_group(
+fn emit_empty_group<E>(
     pending: &mut Vec<(u64, String, u32, i64)>,
     ino: u64,
-    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), PackageError>,
-) -> Result<(), PackageError> {
+    visit: &mut dyn FnMut(Entry<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let group: Vec<_> = pending
         .iter()
         .filter(|(i, ..)| *i == ino)
@@ -223,18 +277,19 @@ fn emit_empty_group(
     Ok(())
 }
 
-pub(super) fn pad4(offset: u64) -> u64 {
+/// Padding after `offset` bytes to the next multiple of 4.
+pub(crate) fn pad4(offset: u64) -> u64 {
     (4 - offset % 4) % 4
 }
 
-pub(super) fn read_all(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), String> {
+pub(crate) fn read_all(r: &mut dyn Read, buf: &mut [u8]) -> Result<(), String> {
     r.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => "the payload ends here".to_owned(),
         _ => e.to_string(),
     })
 }
 
-pub(super) fn skip(r: &mut dyn Read, n: u64) -> Result<(), String> {
+pub(crate) fn skip(r: &mut dyn Read, n: u64) -> Result<(), String> {
     let copied = std::io::copy(&mut r.take(n), &mut std::io::sink()).map_err(|e| e.to_string())?;
     if copied == n {
         Ok(())
