@@ -47,6 +47,8 @@ build_rpm() { # NAME VERSION TREE
         echo "Release: 1"
         echo "Summary: $name repacked from Debian for the venvjail benchmark"
         echo "License: various"
+        # OBS sets Vendor from the project config; the SBOM's suppliers come from it.
+        echo "Vendor: Debian"
         echo "AutoReqProv: no"
         echo "%description"
         echo "$name repacked from Debian."

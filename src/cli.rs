@@ -459,6 +459,15 @@ pub struct CreateArgs {
     /// Write an SPDX 2.3 JSON SBOM of the venv here (created from SOURCE_DATE_EPOCH when set).
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
+    /// The SBOM's name for the venv (default: DEST_DIR's name), e.g. `%{name}`.
+    #[arg(long, value_name = "NAME", requires = "sbom")]
+    pub sbom_name: Option<String>,
+    /// The SBOM's version of the venv, e.g. `%{version}-%{release}` (none by default).
+    #[arg(long, value_name = "VERSION", requires = "sbom")]
+    pub sbom_version: Option<String>,
+    /// The SBOM's supplier of the venv, e.g. `%{vendor}` (default: the Vendor most included RPMs share).
+    #[arg(long, value_name = "ORGANIZATION", requires = "sbom")]
+    pub sbom_supplier: Option<String>,
     /// Fail (exit 2) when a file of the relocated venv still holds the build path.
     #[arg(long)]
     pub strict: bool,

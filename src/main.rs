@@ -200,6 +200,9 @@ fn run(cli: Cli, report: &Reporter) -> Result<u8, Error> {
                         source_date_epoch: sbom::source_date_epoch(
                             std::env::var_os("SOURCE_DATE_EPOCH").as_deref(),
                         )?,
+                        name: args.sbom_name,
+                        version: args.sbom_version,
+                        supplier: args.sbom_supplier,
                     }),
                     None => None,
                 },

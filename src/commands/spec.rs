@@ -116,26 +116,31 @@ fn write_deps(
     format: DepsFormat,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    // Rendered into memory and written at once: serde_json's pretty
+    // printer and the text lines write many small pieces, and each through
+    // `dyn Write` and stdout's buffer cost more than the rendering itself.
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     match format {
         DepsFormat::Json => {
             if let [one] = results {
-                serde_json::to_writer_pretty(&mut *out, one)?;
+                serde_json::to_writer_pretty(&mut buf, one)?;
             } else {
-                serde_json::to_writer_pretty(&mut *out, results)?;
+                serde_json::to_writer_pretty(&mut buf, results)?;
             }
-            writeln!(out)
+            buf.push(b'\n');
         }
         DepsFormat::Text => {
             for r in results {
                 for d in r.deps.iter().filter(|d| d.active != Some(false)) {
                     for line in text_lines(&r.file, d) {
-                        writeln!(out, "{line}")?;
+                        buf.extend_from_slice(line.as_bytes());
+                        buf.push(b'\n');
                     }
                 }
             }
-            Ok(())
         }
     }
+    out.write_all(&buf)
 }
 
 /// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]`, one line per

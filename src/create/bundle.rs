@@ -129,7 +129,13 @@ pub fn create(
             MatchOn::Name => info.name.as_str(),
             MatchOn::FileName => file_name.as_str(),
         };
-        if !info.is_source && opts.selection.selects(key) {
+        if info.is_source {
+            // rpm's headerIsSource: a binary package always names its source.
+            out.warnings.push(format!(
+                "{file_name}: no SOURCERPM in its header, so it is a source package: skipped"
+            ));
+            out.excluded.push(file_name);
+        } else if opts.selection.selects(key) {
             selected.push((file_name, path, info));
         } else {
             out.excluded.push(file_name);
@@ -261,11 +267,20 @@ fn write_sbom(
         })
         .collect();
     // `create .` names the venv after the directory it is.
-    let name = match dest.file_name() {
-        Some(n) => n.to_string_lossy().into_owned(),
-        None => file_name(&dest.canonicalize().map_err(|e| Error::read(dest, e))?),
+    let name = match (
+        sbom.name.as_ref().filter(|n| !n.is_empty()),
+        dest.file_name(),
+    ) {
+        (Some(n), _) => n.clone(),
+        (None, Some(n)) => n.to_string_lossy().into_owned(),
+        (None, None) => file_name(&dest.canonicalize().map_err(|e| Error::read(dest, e))?),
     };
-    let doc = sbom::document(&name, &packages, &found, sbom.source_date_epoch)?;
+    let venv = sbom::Venv {
+        name: &name,
+        version: sbom.version.as_deref().filter(|v| !v.is_empty()),
+        supplier: sbom.supplier.as_deref().filter(|v| !v.trim().is_empty()),
+    };
+    let doc = sbom::document(venv, &packages, &found, sbom.source_date_epoch)?;
     crate::atomic_write::replace_file(&sbom.path, &doc)?;
     Ok(warnings)
 }
@@ -381,31 +396,38 @@ fn file_name(p: &Path) -> String {
 
 /// Removes every path under `dest` (relative, without following symlinks)
 /// that a `remove-file` pattern matches; returns them sorted.
+///
+/// Every match is listed, including the paths inside a removed directory
+/// that a pattern matches too (`a/test` matches `a/test/x.py` with
+/// `re.match`), as the original's `packages.log` does; only the outermost
+/// matches are removed, which takes what is inside with them.
 fn remove_files(dest: &Path, remove: &PackageList) -> Result<Vec<String>, Error> {
     if remove.is_empty() {
         return Ok(Vec::new());
     }
-    // Sorted, so a removed directory comes before what is inside it.
-    let mut matched: Vec<(PathBuf, bool)> = Vec::new();
+    let mut matched: Vec<(String, bool)> = Vec::new();
     for node in tree::walk(dest, dest)? {
-        if matched
-            .last()
-            .is_some_and(|(m, is_dir)| *is_dir && node.rel.starts_with(m))
-        {
-            continue;
-        }
-        if remove.matches(&node.rel.to_string_lossy()) {
-            matched.push((node.rel, node.kind == tree::Kind::Dir));
+        let rel = node.rel.to_string_lossy().into_owned();
+        if remove.matches(&rel) {
+            matched.push((rel, node.kind == tree::Kind::Dir));
         }
     }
-    let mut matched: Vec<(String, bool)> = matched
-        .into_iter()
-        .map(|(p, is_dir)| (p.to_string_lossy().into_owned(), is_dir))
-        .collect();
     matched.sort();
+    // Sorted as strings, a directory `a/b` comes before `a/b/x` but
+    // `a/b.py` may come between them: the removed directories are kept
+    // aside rather than compared with the last match only.
+    let mut removed_dirs: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (rel, is_dir) in &matched {
+        let inside_removed = Path::new(rel)
+            .ancestors()
+            .skip(1)
+            .any(|a| removed_dirs.contains(a.to_string_lossy().as_ref()));
+        if inside_removed {
+            continue;
+        }
         let path = dest.join(rel);
         let result = if *is_dir {
+            removed_dirs.insert(rel);
             std::fs::remove_dir_all(&path)
         } else {
             std::fs::remove_file(&path)

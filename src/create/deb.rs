@@ -15,6 +15,8 @@ pub struct DebInfo {
     pub version: String,
     /// `Architecture`.
     pub arch: String,
+    /// `Maintainer` (the SBOM's supplier of a deb).
+    pub maintainer: String,
 }
 
 /// The visitor of a deb's payload entries.
@@ -140,6 +142,7 @@ fn read_control(package: &str, data: impl Read) -> Result<DebInfo, PackageError>
             name: field("Package"),
             version: field("Version"),
             arch: field("Architecture"),
+            maintainer: field("Maintainer"),
         });
     }
     Err(corrupt("no control file".into()))

@@ -115,6 +115,9 @@ pub struct Extractor {
     owners: HashMap<String, (String, u64)>,
     /// Directories to give their mode and mtime at the end.
     dirs: HashMap<PathBuf, (u32, i64)>,
+    /// Packages already warned about absolute entries (one warning each,
+    /// as GNU tar prints one per archive).
+    absolute_warned: std::collections::HashSet<String>,
     /// Parent paths already resolved (`usr/lib64/x` → `lib/x`): most
     /// entries share their parents, so this saves a stat per component.
     /// Cleared whenever a symlink is created, which could change a resolution.
@@ -137,6 +140,7 @@ impl Extractor {
             policy,
             owners: HashMap::new(),
             dirs: HashMap::new(),
+            absolute_warned: std::collections::HashSet::new(),
             resolved: HashMap::new(),
             buf: vec![0u8; super::pipeline::CHUNK],
             warnings: Vec::new(),
@@ -156,6 +160,15 @@ impl Extractor {
             return Ok(()); // the payload's root directory
         };
         let shown = rel.join("/");
+        if entry.path.starts_with('/') && !self.absolute_warned.contains(package) {
+            // rpm payloads say `./etc/x`; `/etc/x` is an absolute member name.
+            self.absolute_warned.insert(package.to_owned());
+            self.warnings.push(format!(
+                "{}: absolute entry of {package}, extracted under DEST as {shown} \
+                 (leading / removed, as GNU tar does; said once per package)",
+                entry.path
+            ));
+        }
         let io = |e: std::io::Error| ExtractError::Io {
             package: package.to_owned(),
             entry: entry.path.clone(),

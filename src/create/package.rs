@@ -25,7 +25,7 @@ pub struct PackageInfo {
     pub disturl: Option<String>,
     /// The License tag (RPM only).
     pub license: Option<String>,
-    /// The Vendor tag (RPM only).
+    /// The Vendor tag of an RPM; a deb's `Maintainer` (who supplies it).
     pub vendor: Option<String>,
     /// The build time, seconds since 1970 (RPM only).
     pub build_time: Option<u32>,
@@ -78,6 +78,7 @@ fn deb_info(d: &deb::DebInfo) -> PackageInfo {
         name: d.name.clone(),
         version: d.version.clone(),
         arch: d.arch.clone(),
+        vendor: Some(d.maintainer.clone()).filter(|m| !m.is_empty()),
         is_deb: true,
         ..Default::default()
     }

@@ -1,11 +1,11 @@
-//! Packages extracted on two threads: a reader thread parses and
-//! decompresses one package after the other and hands their entries over
-//! in bounded chunks, the calling thread writes them through the
-//! [`Extractor`].
+//! Packages extracted on every core: reader threads (one per core) parse
+//! and decompress different packages at the same time and hand their
+//! entries over in bounded chunks; the calling thread, the only writer,
+//! writes them through the [`Extractor`] in the packages' order.
 //!
-//! Decompression is about a third of the work and the file system the
-//! rest, so overlapping them is the cheapest speed-up that keeps the
-//! extraction order (and so conflicts and "last wins") exactly sequential.
+//! Decompression and the file system overlap, and the payloads of
+//! different packages decompress in parallel, while the extraction order
+//! (and so conflicts and "last wins") stays exactly sequential.
 //! Entries travel in batches (up to 256 KiB of data or 64 messages), so
 //! the threads hand over once per batch rather than once per file. Memory
 //! stays bounded: at most [`DEPTH`] batches are in flight, whatever the
@@ -71,7 +71,7 @@ enum Message {
     /// The next piece of the current entry's data.
     Chunk(Piece),
     /// The package of this index was read to its end (or failed).
-    Done(usize, Result<PackageInfo, PackageError>),
+    Done(Result<PackageInfo, PackageError>),
 }
 
 /// One package to extract: its file and the name messages use.
@@ -83,128 +83,202 @@ pub struct Job<'a> {
     pub name: &'a str,
 }
 
-/// Extracts `jobs` in order into `extractor`'s destination. One reader
-/// thread goes through all of them, so the next package is already being
-/// decompressed while the last files of the previous one are written;
-/// `started(i)` is called when job `i`'s first entry is written (or when
-/// it turns out empty), `done(i, info)` when it is complete. Stops at the
-/// first failure, which names its package.
+/// Extracts `jobs` in order into `extractor`'s destination.
+///
+/// One reader per core (at most one per job) decompresses packages, each
+/// taking the next package in order, so the payloads of different packages
+/// are decompressed in parallel while the single writer (the calling
+/// thread) applies their entries in exactly the jobs' order: conflicts,
+/// "last wins" and every message are those of a sequential run. Each
+/// package has its own bounded channel of [`DEPTH`] batches, so a reader
+/// ahead of the writer waits once it has read that far: memory stays
+/// bounded by readers × [`DEPTH`] batches, whatever the file or package
+/// size. `started(i)` is called when job `i`'s first entry is written (or
+/// when it turns out empty), `done(i, info)` when it is complete. Stops at
+/// the first failure, which names its package.
 pub fn extract_packages(
     jobs: &[Job<'_>],
     extractor: &mut Extractor,
     started: &mut dyn FnMut(usize),
     done: &mut dyn FnMut(usize, PackageInfo),
 ) -> Result<(), ExtractPackageError> {
-    let (tx, rx) = sync_channel::<Vec<Message>>(DEPTH);
+    let readers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len())
+        .max(1);
+    extract_with_readers(jobs, readers, extractor, started, done)
+}
+
+/// [`extract_packages`] with `readers` reader threads.
+pub fn extract_with_readers(
+    jobs: &[Job<'_>],
+    readers: usize,
+    extractor: &mut Extractor,
+    started: &mut dyn FnMut(usize),
+    done: &mut dyn FnMut(usize, PackageInfo),
+) -> Result<(), ExtractPackageError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let (senders, receivers): (Vec<_>, Vec<_>) = jobs
+        .iter()
+        .map(|_| {
+            let (tx, rx) = sync_channel::<Vec<Message>>(DEPTH);
+            (Some(tx), rx)
+        })
+        .unzip();
+    // A reader takes a job's sender and drops it when done (or when it
+    // panics), so the writer never waits on a channel nobody feeds.
+    let senders = std::sync::Mutex::new(senders);
     let (recycle, spare) = channel::<Vec<u8>>();
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let spare = std::sync::Mutex::new(spare);
+    let stop = AtomicBool::new(false);
+    let next_job = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let stop = &stop;
-        let reader = scope.spawn(move || {
-            let mut out = Outbox {
-                tx: &tx,
-                batch: Vec::new(),
-                bytes: 0,
-            };
-            for (i, job) in jobs.iter().enumerate() {
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    break;
-                }
-                let result = read_into(job.path, &mut out, &spare);
-                let failed = result.is_err();
-                if !out.push(Message::Done(i, result)) || !out.flush() || failed {
-                    break;
-                }
-            }
-        });
-        let mut inbox = Inbox {
-            rx,
-            queue: std::collections::VecDeque::new(),
-        };
-        let mut current = 0;
-        let mut announced = false;
-        let mut failure = None;
-        let mut outcome = Ok(());
-        while let Some(message) = inbox.next() {
-            let (path, kind, mode, mtime, first) = match message {
-                Message::Entry {
-                    path,
-                    kind,
-                    mode,
-                    mtime,
-                    first,
-                } => (path, kind, mode, mtime, first),
-                Message::Chunk(_) => continue, // of an entry already drained
-                Message::Done(i, result) => {
-                    if !announced {
-                        started(i);
-                    }
-                    announced = false;
-                    current = i + 1;
-                    // A read error wins over the write error it caused.
-                    match (result, failure.take()) {
-                        (Err(e), _) => outcome = Err(ExtractPackageError::Read(e)),
-                        (Ok(_), Some(e)) => outcome = Err(ExtractPackageError::Extract(e)),
-                        (Ok(info), None) => done(i, info),
-                    }
-                    if outcome.is_err() {
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        // Let the reader finish what it started.
-                        while inbox.next().is_some() {}
+        let (stop, next_job, senders, spare) = (&stop, &next_job, &senders, &spare);
+        let workers: Vec<_> = (0..readers.max(1))
+            .map(|_| {
+                scope.spawn(move || loop {
+                    if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    continue;
-                }
+                    // Jobs are taken in order, so the one the writer waits
+                    // for is always being read by a reader that waits only
+                    // for the writer.
+                    let i = next_job.fetch_add(1, Ordering::Relaxed);
+                    let tx = senders
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.get_mut(i).and_then(Option::take));
+                    let (Some(job), Some(tx)) = (jobs.get(i), tx) else {
+                        break;
+                    };
+                    let mut out = Outbox {
+                        tx: &tx,
+                        batch: Vec::new(),
+                        bytes: 0,
+                    };
+                    let result = read_into(job.path, &mut out, spare, stop);
+                    let failed = result.is_err();
+                    if !out.push(Message::Done(result)) || !out.flush() || failed {
+                        break;
+                    }
+                })
+            })
+            .collect();
+        let mut outcome = Ok(());
+        for (i, rx) in receivers.into_iter().enumerate() {
+            let mut inbox = Inbox {
+                rx,
+                queue: std::collections::VecDeque::new(),
             };
-            if !announced {
-                started(current);
-                announced = true;
-            }
-            let mut data = PieceReader {
-                inbox: &mut inbox,
-                recycle: &recycle,
-                piece: first,
-                pos: 0,
-            };
-            if failure.is_none() {
-                let entry = Entry {
-                    path,
-                    kind,
-                    mode,
-                    mtime,
-                    data: &mut data,
-                };
-                // After a failure the rest of the package is still read,
-                // so that a corrupt payload is reported as such.
-                let name = jobs.get(current).map_or("", |j| j.name);
-                if let Err(e) = extractor.extract(name, entry) {
-                    failure = Some(e);
+            match write_one(i, jobs, &mut inbox, &recycle, extractor, started, done) {
+                Ok(()) => {}
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
                 }
             }
-            data.drain();
         }
-        if let Err(panic) = reader.join() {
-            std::panic::resume_unwind(panic);
+        if outcome.is_err() {
+            // The readers see the flag, or a closed channel once the
+            // receivers are dropped here, and end.
+            stop.store(true, Ordering::Relaxed);
+        }
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
         }
         outcome
     })
+}
+
+/// Writes job `i`'s entries as they arrive on `inbox`, up to its `Done`.
+fn write_one(
+    i: usize,
+    jobs: &[Job<'_>],
+    inbox: &mut Inbox,
+    recycle: &Sender<Vec<u8>>,
+    extractor: &mut Extractor,
+    started: &mut dyn FnMut(usize),
+    done: &mut dyn FnMut(usize, PackageInfo),
+) -> Result<(), ExtractPackageError> {
+    let mut announced = false;
+    let mut failure = None;
+    let name = jobs.get(i).map_or("", |j| j.name);
+    while let Some(message) = inbox.next() {
+        let (path, kind, mode, mtime, first) = match message {
+            Message::Entry {
+                path,
+                kind,
+                mode,
+                mtime,
+                first,
+            } => (path, kind, mode, mtime, first),
+            Message::Chunk(_) => continue, // of an entry already drained
+            Message::Done(result) => {
+                if !announced {
+                    started(i);
+                }
+                // A read error wins over the write error it caused.
+                return match (result, failure) {
+                    (Err(e), _) => Err(ExtractPackageError::Read(e)),
+                    (Ok(_), Some(e)) => Err(ExtractPackageError::Extract(e)),
+                    (Ok(info), None) => {
+                        done(i, info);
+                        Ok(())
+                    }
+                };
+            }
+        };
+        if !announced {
+            started(i);
+            announced = true;
+        }
+        let mut data = PieceReader {
+            inbox: &mut *inbox,
+            recycle,
+            piece: first,
+            pos: 0,
+        };
+        if failure.is_none() {
+            let entry = Entry {
+                path,
+                kind,
+                mode,
+                mtime,
+                data: &mut data,
+            };
+            // After a failure the rest of the package is still read, so
+            // that a corrupt payload is reported as such.
+            if let Err(e) = extractor.extract(name, entry) {
+                failure = Some(e);
+            }
+        }
+        data.drain();
+    }
+    // The reader ended without a `Done`: it panicked, and its join says so.
+    Ok(())
 }
 
 /// The reader thread: every entry of the package, sent in pieces.
 fn read_into(
     path: &Path,
     out: &mut Outbox<'_>,
-    spare: &Receiver<Vec<u8>>,
+    spare: &std::sync::Mutex<Receiver<Vec<u8>>>,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Result<PackageInfo, PackageError> {
+    let spare = || spare.lock().ok().and_then(|s| s.try_recv().ok());
     read_package(path, &mut |_, entry| {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            // The writer failed: what is left is not written anyway.
+            return Ok(());
+        }
         // Small files get a buffer of their size from the allocator; large
         // ones share recycled chunk buffers (a fresh 128 KiB buffer would
         // be an mmap and munmap per file).
         let buffer = |size: u64| match usize::try_from(size) {
             Ok(small) if small < CHUNK => Vec::with_capacity(small),
-            _ => spare
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(CHUNK)),
+            _ => spare().unwrap_or_else(|| Vec::with_capacity(CHUNK)),
         };
         let size = match entry.kind {
             EntryKind::File { size } => Some(size),
@@ -266,7 +340,7 @@ impl Outbox<'_> {
         self.bytes += match &message {
             Message::Entry { first, .. } => first.data.len(),
             Message::Chunk(piece) => piece.data.len(),
-            Message::Done(..) => 0,
+            Message::Done(_) => 0,
         };
         self.batch.push(message);
         if self.bytes >= BATCH_BYTES || self.batch.len() >= BATCH_MESSAGES {

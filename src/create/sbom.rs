@@ -17,12 +17,20 @@
 //! - `SPDXRef-` ids: `SPDXRef-Venv`, `SPDXRef-RPM-NAME`, `SPDXRef-DEB-NAME`,
 //!   `SPDXRef-Python-NAME`, with every character outside `[A-Za-z0-9.-]`
 //!   replaced by `-`; a repeated id gets `-2`, `-3`… in document order.
+//! - The venv: named after DEST_DIR or `--sbom-name`, `versionInfo` from
+//!   `--sbom-version`, `supplier` from `--sbom-supplier`, else the Vendor
+//!   most included packages carry.
 //! - A system package: `versionInfo` `[EPOCH:]VERSION-RELEASE` (a deb's
-//!   `Version` as is), `packageFileName`, `downloadLocation` its DISTURL
-//!   (`NOASSERTION` without one), SHA-256 of the package file, `supplier`
-//!   `Organization: VENDOR` (`NOASSERTION` without a Vendor tag), a purl
+//!   `Version` as is), `packageFileName`, `downloadLocation` `NOASSERTION`
+//!   and its DISTURL in `sourceInfo` and an `OTHER`/`disturl` external
+//!   reference (SPDX's download locations are http(s), ftp and VCS URLs;
+//!   `obs://` is none, and spdx-tools rejects it), SHA-256 of the package
+//!   file, `supplier` `Organization: VENDOR` (a deb's `Maintainer`;
+//!   `NOASSERTION` without either), a purl
 //!   (`pkg:rpm/NAME@VERSION-RELEASE?arch=A&epoch=E`, `pkg:deb/NAME@VERSION?arch=A`;
 //!   no vendor namespace, which the package does not state).
+//! - A distribution's `supplier` is that of the package that shipped it
+//!   into this venv (the venv's own for one no package wrote).
 //! - Licenses: `licenseConcluded` is always `NOASSERTION` (venvjail analyses
 //!   no file); `licenseDeclared` is the RPM `License` tag (or a
 //!   distribution's `License-Expression`) when it is a valid SPDX expression
@@ -61,6 +69,24 @@ pub struct SbomOptions {
     pub path: PathBuf,
     /// `SOURCE_DATE_EPOCH`, when set.
     pub source_date_epoch: Option<i64>,
+    /// The venv's name (`--sbom-name`; default: DEST_DIR's name).
+    pub name: Option<String>,
+    /// The venv's version (`--sbom-version`).
+    pub version: Option<String>,
+    /// The venv's supplier (`--sbom-supplier`; default: the Vendor most
+    /// included RPMs share).
+    pub supplier: Option<String>,
+}
+
+/// What the document says about the venv itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Venv<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its version, when given.
+    pub version: Option<&'a str>,
+    /// Its supplier, when given.
+    pub supplier: Option<&'a str>,
 }
 
 /// One included package: its file name, path and header.
@@ -124,9 +150,9 @@ pub fn check_target(path: &Path) -> Result<(), Error> {
         .map_err(write_err)
 }
 
-/// The SPDX document for the venv `name`, as pretty JSON with a final newline.
+/// The SPDX document for `venv`, as pretty JSON with a final newline.
 pub fn document(
-    name: &str,
+    venv: Venv<'_>,
     packages: &[IncludedPackage<'_>],
     distributions: &[Distribution],
     source_date_epoch: Option<i64>,
@@ -140,14 +166,22 @@ pub fn document(
                 .map(i64::from)
         })
         .unwrap_or(0);
+    let name = venv.name;
     let mut ids = Ids::default();
     let venv_id = ids.make("Venv", "");
+    let venv_supplier = venv
+        .supplier
+        .map(str::to_owned)
+        .or_else(|| common_vendor(packages))
+        .as_deref()
+        .map_or_else(|| NOASSERTION.to_owned(), organization);
     let mut elements = vec![Element {
         name: name.to_owned(),
         spdx_id: venv_id.clone(),
-        version_info: None,
+        version_info: venv.version.map(str::to_owned),
         package_file_name: None,
-        supplier: NOASSERTION.to_owned(),
+        supplier: venv_supplier.clone(),
+        source_info: None,
         originator: NOASSERTION,
         download_location: NOASSERTION.to_owned(),
         files_analyzed: false,
@@ -160,7 +194,7 @@ pub fn document(
         external_refs: Vec::new(),
     }];
     let mut relationships = vec![Relationship::new("SPDXRef-DOCUMENT", "DESCRIBES", &venv_id)];
-    let mut by_name: Vec<(&str, String)> = Vec::new();
+    let mut by_name: Vec<(&str, String, String)> = Vec::new();
     for p in packages {
         let info = p.info;
         let id = ids.make(if info.is_deb { "DEB" } else { "RPM" }, &info.name);
@@ -170,18 +204,13 @@ pub fn document(
             spdx_id: id.clone(),
             version_info: Some(version_info(info)),
             package_file_name: Some(p.file_name.to_owned()),
-            supplier: info
-                .vendor
-                .as_deref()
-                .filter(|v| !v.trim().is_empty())
-                .map_or(NOASSERTION.to_owned(), |v| {
-                    format!("Organization: {}", v.trim())
-                }),
-            originator: NOASSERTION,
-            download_location: info
+            supplier: package_supplier(info),
+            source_info: info
                 .disturl
-                .clone()
-                .unwrap_or_else(|| NOASSERTION.to_owned()),
+                .as_deref()
+                .map(|d| format!("built by the Open Build Service, DISTURL {d}")),
+            originator: NOASSERTION,
+            download_location: NOASSERTION.to_owned(),
             files_analyzed: false,
             checksums: vec![Checksum {
                 algorithm: "SHA256",
@@ -192,13 +221,20 @@ pub fn document(
             license_comments: comments,
             copyright_text: NOASSERTION,
             primary_package_purpose: "INSTALL",
-            external_refs: vec![ExternalRef::purl(system_purl(info))],
+            external_refs: std::iter::once(ExternalRef::purl(system_purl(info)))
+                .chain(info.disturl.as_deref().map(ExternalRef::disturl))
+                .collect(),
         });
         relationships.push(Relationship::new(&venv_id, "CONTAINS", &id));
-        by_name.push((&info.name, id));
+        by_name.push((&info.name, id, package_supplier(info)));
     }
     for d in distributions {
         let id = ids.make("Python", &d.name);
+        // Two packages of one name: the later one's files are the ones on disk.
+        let from = d
+            .package
+            .as_deref()
+            .and_then(|owner| by_name.iter().rev().find(|(n, _, _)| *n == owner));
         let (declared, comments) =
             declared_license(d.license_expression.as_deref(), "License-Expression");
         elements.push(Element {
@@ -206,7 +242,10 @@ pub fn document(
             spdx_id: id.clone(),
             version_info: (!d.version.is_empty()).then(|| d.version.clone()),
             package_file_name: Some(d.path.clone()),
-            supplier: NOASSERTION.to_owned(),
+            // Who shipped it into this venv: the package's Vendor, or the
+            // venv's supplier for what no package wrote.
+            supplier: from.map_or_else(|| venv_supplier.clone(), |(_, _, s)| s.clone()),
+            source_info: None,
             originator: NOASSERTION,
             download_location: NOASSERTION.to_owned(),
             files_analyzed: false,
@@ -218,15 +257,7 @@ pub fn document(
             primary_package_purpose: "LIBRARY",
             external_refs: vec![ExternalRef::purl(pypi_purl(&d.name, &d.version))],
         });
-        // Two packages of one name: the later one's files are the ones on disk.
-        let from = d.package.as_deref().and_then(|owner| {
-            by_name
-                .iter()
-                .rev()
-                .find(|(n, _)| *n == owner)
-                .map(|(_, id)| id.as_str())
-        });
-        match from {
+        match from.map(|(_, id, _)| id.as_str()) {
             Some(package_id) => {
                 relationships.push(Relationship::new(package_id, "CONTAINS", &id));
                 relationships.push(Relationship::new(&id, "GENERATED_FROM", package_id));
@@ -258,6 +289,52 @@ pub fn document(
 }
 
 const NOASSERTION: &str = "NOASSERTION";
+
+/// `Organization: NAME`, SPDX's form of a supplier; a contact in angle
+/// brackets (`SUSE LLC <https://www.suse.com/>`, a deb's
+/// `Team <team@example.org>`) goes in SPDX's parentheses.
+fn organization(name: &str) -> String {
+    let name = name.trim();
+    match name
+        .strip_suffix('>')
+        .and_then(|rest| rest.rsplit_once('<'))
+        .filter(|(who, _)| !who.trim().is_empty())
+    {
+        Some((who, contact)) => format!("Organization: {} ({})", who.trim(), contact.trim()),
+        None => format!("Organization: {name}"),
+    }
+}
+
+/// A package's supplier: its Vendor tag, else `NOASSERTION`.
+fn package_supplier(info: &PackageInfo) -> String {
+    info.vendor
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map_or_else(|| NOASSERTION.to_owned(), organization)
+}
+
+/// The Vendor most included packages carry (the first in sorted order on
+/// a tie): in an OBS build, the vendor of the project the venv's packages
+/// come from, and so the best default for the venv's own supplier.
+fn common_vendor(packages: &[IncludedPackage<'_>]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for p in packages {
+        if let Some(v) = p
+            .info
+            .vendor
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    let most = counts.values().copied().max()?;
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == most)
+        .map(|(v, _)| v.to_owned())
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -293,6 +370,8 @@ struct Element {
     #[serde(skip_serializing_if = "Option::is_none")]
     package_file_name: Option<String>,
     supplier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_info: Option<String>,
     originator: &'static str,
     download_location: String,
     files_analyzed: bool,
@@ -329,6 +408,17 @@ impl ExternalRef {
             reference_category: "PACKAGE-MANAGER",
             reference_type: "purl",
             reference_locator: locator,
+        }
+    }
+
+    /// The OBS DISTURL (`obs://…`): not a download location SPDX accepts,
+    /// so it travels as an `OTHER` reference (and in `sourceInfo`).
+    fn disturl(disturl: &str) -> Self {
+        Self {
+            reference_category: "OTHER",
+            reference_type: "disturl",
+            // A locator may hold no whitespace.
+            reference_locator: disturl.split_whitespace().collect::<Vec<_>>().join("%20"),
         }
     }
 }

@@ -273,7 +273,8 @@ impl Matcher {
     }
 
     /// The occurrences in a stream read `chunk` bytes at a time; `buf` is
-    /// reused between calls. Memory: `chunk + longest - 1` bytes.
+    /// reused between calls. Memory: `chunk + longest` bytes (a match's
+    /// next byte decides whether it counts).
     fn count_reader(
         &self,
         mut reader: impl Read,
@@ -281,7 +282,7 @@ impl Matcher {
         buf: &mut Vec<u8>,
     ) -> io::Result<u64> {
         let chunk = chunk.max(1);
-        let keep = self.longest - 1;
+        let keep = self.longest;
         buf.clear();
         buf.resize(keep + chunk, 0);
         let mut filled = 0;
@@ -299,7 +300,7 @@ impl Matcher {
             filled += n;
             let (count, decided) = self.count_decided(&buf[..filled], false);
             total += count;
-            // What is not decided yet (at most `longest - 1` bytes) moves to
+            // What is not decided yet (at most `longest` bytes) moves to
             // the front, so a match across the border counts exactly once.
             buf.copy_within(decided..filled, 0);
             filled -= decided;
@@ -307,9 +308,13 @@ impl Matcher {
     }
 
     /// Counts the matches in `hay` and returns how many leading bytes are
-    /// decided. Unless `last`, a match is counted only when every needle
-    /// starting at its position fits in `hay`, so a longer needle or a
-    /// match running past the end is decided with the next chunk.
+    /// decided. A match counts only where the build root ends a path
+    /// component: the byte after it (if any) must not continue a file name
+    /// (see [`continues_name`]), so `/build/venv` is not found in
+    /// `/build/venv2`. Unless `last`, a match is decided only when every
+    /// needle starting at its position and the byte after it fit in `hay`,
+    /// so a longer needle or a match running past the end is decided with
+    /// the next chunk.
     fn count_decided(&self, hay: &[u8], last: bool) -> (u64, usize) {
         // The next match of each needle at or after `pos`: None = unknown,
         // Some(None) = none in `hay`.
@@ -317,7 +322,7 @@ impl Matcher {
         let mut pos = 0;
         let mut count = 0;
         loop {
-            let mut best: Option<(usize, usize)> = None;
+            let mut first: Option<usize> = None;
             for (finder, slot) in self.finders.iter().zip(next.iter_mut()) {
                 let at = match *slot {
                     Some(Some(at)) if at >= pos => Some(at),
@@ -329,27 +334,45 @@ impl Matcher {
                     }
                 };
                 if let Some(at) = at {
-                    let len = finder.needle().len();
-                    if best.is_none_or(|(b, blen)| at < b || (at == b && len > blen)) {
-                        best = Some((at, len));
-                    }
+                    first = Some(first.map_or(at, |f: usize| f.min(at)));
                 }
             }
-            match best {
-                Some((at, len)) if last || at + self.longest <= hay.len() => {
+            let Some(at) = first else { break };
+            if !last && at + self.longest >= hay.len() {
+                break;
+            }
+            // The longest needle at `at` that ends a path component.
+            let hit = self
+                .finders
+                .iter()
+                .zip(&next)
+                .filter(|(_, slot)| **slot == Some(Some(at)))
+                .map(|(finder, _)| finder.needle().len())
+                .filter(|&len| !hay.get(at + len).is_some_and(|&b| continues_name(b)))
+                .max();
+            match hit {
+                Some(len) => {
                     count += 1;
                     pos = at + len;
                 }
-                _ => break,
+                None => pos = at + 1,
             }
         }
         let decided = if last {
             hay.len()
         } else {
-            pos.max(hay.len().saturating_sub(self.longest - 1))
+            pos.max(hay.len().saturating_sub(self.longest))
         };
         (count, decided)
     }
+}
+
+/// True for a byte that, right after the build root, makes it part of a
+/// longer file name (`/build/venv2`, `/build/venv-old`, `/build/venv.bak`)
+/// rather than the end of a path component (`/`, a quote, NUL, a space,
+/// `:` of a search path, the end of the data).
+pub fn continues_name(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'+' | b'~' | b'@') || b >= 0x80
 }
 
 #[cfg(test)]
@@ -367,6 +390,7 @@ mod tests {
                 .iter()
                 .filter(|n| hay[i..].starts_with(n.as_slice()))
                 .map(Vec::len)
+                .filter(|&len| hay.get(i + len).is_none_or(|&b| !continues_name(b)))
                 .max();
             match hit {
                 Some(len) => {
@@ -437,7 +461,7 @@ mod tests {
     #[test]
     fn a_match_across_the_chunk_border_counts_once() {
         let needle = b"/build/root".to_vec();
-        let mut hay = vec![b'x'; 100];
+        let mut hay = vec![b' '; 100];
         hay.splice(95..95, needle.iter().copied());
         for chunk in 1..120 {
             assert_eq!(

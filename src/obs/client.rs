@@ -217,11 +217,14 @@ impl Client {
         arch: &str,
     ) -> Result<Vec<String>, ObsError> {
         let p = path(&["build", project, repository, arch, "_repository"]);
-        let list: xml::BinaryList = self.get_xml(&p, &[("view", "names")], "binarylist")?;
-        let mut names: Vec<String> = list
-            .binaries
+        let body = self.get(&p, &[("view", "names")])?;
+        let filenames = xml::binary_filenames(&body).map_err(|_| ObsError::MalformedXml {
+            path: p.clone(),
+            snippet: snippet(&body),
+        })?;
+        let mut names: Vec<String> = filenames
             .iter()
-            .map(|b| super::binary_name::strip_suffix(&b.filename))
+            .map(|f| super::binary_name::strip_suffix(f))
             .filter(|n| !n.starts_with('_'))
             .map(str::to_owned)
             .collect();

@@ -1,4 +1,7 @@
-//! The OBS API's XML documents, as serde types (quick-xml).
+//! The OBS API's XML documents, as serde types (quick-xml), and the
+//! `view=names` binary list read with quick-xml's event reader: it is the
+//! one large answer (60,000 binaries are ~4 MB), and serde with its
+//! attribute maps was most of `include`'s time.
 
 use serde::Deserialize;
 
@@ -130,6 +133,69 @@ pub fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], root: &str) -> Result<T,
     quick_xml::de::from_str(text).map_err(|e| e.to_string())
 }
 
+/// The `filename` of every `<binary>` of a `<binarylist>` (the answer to
+/// `_repository?view=names`), in document order, read with the event
+/// reader: attributes are looked at in place, and a value is unescaped
+/// (allocated) only when it holds an entity.
+pub fn binary_filenames(body: &[u8]) -> Result<Vec<String>, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("at byte {}: {e}", reader.error_position()))?;
+        let (start, empty) = match &event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Event::Eof => break,
+            // Text, comments, the declaration, a doctype: nothing to read.
+            _ => continue,
+        };
+        if !seen_root {
+            let name = start.name();
+            if name.as_ref() != b"binarylist" {
+                return Err(format!(
+                    "expected <binarylist>, found <{}>",
+                    String::from_utf8_lossy(name.as_ref())
+                ));
+            }
+            seen_root = true;
+        } else if depth == 1 && start.name().as_ref() == b"binary" {
+            for attr in start.html_attributes().with_checks(false) {
+                let attr = attr.map_err(|e| e.to_string())?;
+                if attr.key.as_ref() == b"filename" {
+                    let raw = std::str::from_utf8(&attr.value).map_err(|e| e.to_string())?;
+                    out.push(if raw.contains('&') {
+                        quick_xml::escape::unescape(raw)
+                            .map_err(|e| e.to_string())?
+                            .into_owned()
+                    } else {
+                        raw.to_owned()
+                    });
+                    break;
+                }
+            }
+        }
+        if !empty {
+            depth += 1;
+        }
+    }
+    if !seen_root {
+        return Err("no XML element".to_owned());
+    }
+    if depth != 0 {
+        return Err("the document ends inside an element".to_owned());
+    }
+    Ok(out)
+}
+
 /// The name of the first element of a document.
 fn root_element(text: &str) -> Option<&str> {
     let mut rest = text.trim_start_matches('\u{feff}');
@@ -182,5 +248,33 @@ mod tests {
         .unwrap();
         assert_eq!(s.summary.as_deref(), Some("Project not found: x"));
         assert!(parse::<BinaryList>(b"<binarylist><binary filename=\"a", "binarylist").is_err());
+    }
+
+    /// The event reader reads what serde reads, in the same order.
+    #[test]
+    fn binary_filenames_read_like_serde() {
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- a comment -->
+<binarylist>
+  <binary filename="libffi8.rpm" size="38412" mtime="1697775741" />
+  <binary size="1" filename='python311-a&amp;b.rpm'/>
+  <binary filename="x.rpm"></binary>
+  <binary filename="_statistics"/>
+</binarylist>"#;
+        let serde: BinaryList = parse(body, "binarylist").unwrap();
+        let want: Vec<String> = serde.binaries.into_iter().map(|b| b.filename).collect();
+        assert_eq!(binary_filenames(body).unwrap(), want);
+        assert_eq!(want[1], "python311-a&b.rpm");
+        assert_eq!(
+            binary_filenames(b"<binarylist/>").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            binary_filenames(b"<!DOCTYPE html><html><body>Maintenance</body></html>").unwrap_err(),
+            "expected <binarylist>, found <html>"
+        );
+        assert_eq!(binary_filenames(b"").unwrap_err(), "no XML element");
+        assert!(binary_filenames(b"<binarylist><binary filename=\"a").is_err());
+        assert!(binary_filenames(b"<binarylist><binary filename=\"a\"/>").is_err());
     }
 }

@@ -8,6 +8,7 @@ mod util;
 
 mod corpus;
 mod corpus_rules;
+mod create_details;
 mod descriptor;
 mod edit_corpus;
 mod exclude;

@@ -93,24 +93,33 @@ pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
 /// An RPM: lead, empty signature header, a main header with the tags
 /// venvjail reads, and `payload` as is (already compressed).
 pub(crate) fn rpm(name: &str, payload: &[u8]) -> Vec<u8> {
+    rpm_with(name, payload, Some("x-1.0-1.src.rpm"))
+}
+
+/// [`rpm`] with the SOURCERPM tag given (`None`: no such tag, which rpm
+/// takes for a source package).
+pub(crate) fn rpm_with(name: &str, payload: &[u8], source_rpm: Option<&str>) -> Vec<u8> {
     let mut out = vec![0u8; 96];
     out[..4].copy_from_slice(&[0xed, 0xab, 0xee, 0xdb]);
     out[4] = 3;
     out.extend_from_slice(&[0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
     out.extend_from_slice(&0u32.to_be_bytes());
     out.extend_from_slice(&0u32.to_be_bytes());
-    let tags: [(u32, &str); 7] = [
-        (1000, name),
-        (1001, "1.0"),
-        (1002, "1"),
-        (1022, "noarch"),
-        (1044, "x-1.0-1.src.rpm"),
-        (1124, "cpio"),
-        (1125, "gzip"),
-    ];
+    let tags: Vec<(u32, &str)> = [
+        (1000, Some(name)),
+        (1001, Some("1.0")),
+        (1002, Some("1")),
+        (1022, Some("noarch")),
+        (1044, source_rpm),
+        (1124, Some("cpio")),
+        (1125, Some("gzip")),
+    ]
+    .into_iter()
+    .filter_map(|(tag, value)| Some((tag, value?)))
+    .collect();
     let mut index = Vec::new();
     let mut data = Vec::new();
-    for (tag, value) in tags {
+    for &(tag, value) in &tags {
         for v in [tag, 6, data.len() as u32, 1] {
             index.extend_from_slice(&v.to_be_bytes());
         }
@@ -187,12 +196,75 @@ fn dot_dot_escape() {
     );
 }
 
+/// The warnings of a run, one per line, without the prefix.
+fn warnings(run: &Run) -> Vec<&str> {
+    run.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("venvjail: warning: "))
+        // The loader's PYTHONHOME note and the missing `none` lists.
+        .filter(|l| !l.starts_with("lib/python3.") && !l.starts_with("none not found"))
+        .collect()
+}
+
+/// DESIGN §6.4: an absolute entry lands under DEST, with one warning per
+/// package naming the package and the entry, as GNU tar does.
 #[test]
-fn absolute_paths_land_inside() {
-    let p = rpm("abs", &gzip(&cpio(&[file("/etc/abs.conf", b"x")])));
+fn absolute_paths_land_inside_with_a_warning() {
+    let p = rpm(
+        "abs",
+        &gzip(&cpio(&[
+            file("/etc/abs.conf", b"x"),
+            file("/etc/other.conf", b"y"),
+            file("./etc/relative.conf", b"z"),
+        ])),
+    );
     let (run, dir) = create(&[("abs.rpm", p)], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(dir.read("a/b/venv/etc/abs.conf"), b"x");
+    assert_eq!(dir.read("a/b/venv/etc/other.conf"), b"y");
+    let run = dir
+        .cmd()
+        .args([
+            "create", "v", "-r", "repo", "-i", "none", "-e", "none", "-d", "none",
+        ])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        warnings(&run),
+        [
+            "/etc/abs.conf: absolute entry of abs, extracted under DEST as etc/abs.conf \
+          (leading / removed, as GNU tar does; said once per package)"
+        ]
+    );
+}
+
+/// DESIGN §6.4: a header without SOURCERPM is a source package for rpm;
+/// it is skipped with a warning naming the file, and listed as excluded.
+#[test]
+fn a_package_without_sourcerpm_is_skipped_with_a_warning() {
+    let source = rpm_with("nosrc", &gzip(&cpio(&[file("./nosrc", b"x")])), None);
+    let binary = rpm("bin", &gzip(&cpio(&[file("./bin.txt", b"x")])));
+    let dir = Dir::new();
+    dir.write("repo/nosrc-1.0-1.src.rpm", &source);
+    dir.write("repo/bin-1.0-1.noarch.rpm", &binary);
+    let run = dir
+        .cmd()
+        .args([
+            "create", "v", "-r", "repo", "-i", "none", "-e", "none", "-d", "none",
+        ])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        warnings(&run),
+        ["nosrc-1.0-1.src.rpm: no SOURCERPM in its header, so it is a source package: skipped"]
+    );
+    assert!(!dir.path().join("v/nosrc").exists());
+    assert!(dir.path().join("v/bin.txt").exists());
+    let log = String::from_utf8(dir.read("v/packages.log")).unwrap();
+    assert!(
+        log.contains("# Excluded packages\nnosrc-1.0-1.src.rpm\n"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -159,7 +159,7 @@ fn build_repo(work: &Path) -> PathBuf {
                 epoch: None,
                 version: "2.0",
                 license: "GPLv2+",
-                vendor: None,
+                vendor: Some("SUSE LLC <https://www.suse.com/>"),
                 disturl: None,
                 files: "/usr/lib/python3.11\n",
             },
@@ -172,7 +172,7 @@ fn build_repo(work: &Path) -> PathBuf {
                 epoch: None,
                 version: "0.1",
                 license: "BSD-3-Clause",
-                vendor: None,
+                vendor: Some("openSUSE"),
                 disturl: None,
                 files: "/usr/share/doc/libplain1\n",
             },
@@ -293,7 +293,7 @@ fn redact(text: &str, repo: &Path) -> String {
     )
 }
 
-/// The evidence of issue 9: the SBOM of a venv built from real packages
+/// The SBOM of a venv built from real packages of a venv built from real packages
 /// validates against the SPDX 2.3 schema and lists every package and every
 /// distribution; two builds of the same input give byte-identical SBOMs.
 #[test]
@@ -484,4 +484,90 @@ fn sbom_lists_a_distribution_no_package_wrote() {
     );
     // No package build time, no SOURCE_DATE_EPOCH: the epoch itself.
     assert_eq!(doc["creationInfo"]["created"], "1970-01-01T00:00:00Z");
+}
+
+/// Runs an SBOM checker when it is installed (CI installs both from PyPI);
+/// `None` when it is not.
+fn checker(program: &str, args: &[&str], sbom: &Path) -> Option<(bool, String)> {
+    let out = Command::new(program).args(args).arg(sbom).output().ok()?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((out.status.success(), text))
+}
+
+/// The two checkers SBOM users run accept the document: spdx-tools'
+/// `pyspdxtools -i` (the DISTURL is in `sourceInfo` and an `OTHER`
+/// reference, not in `downloadLocation`) and `ntia-checker` (every
+/// package, distribution and the venv has a supplier; the venv has the
+/// name and version given by `--sbom-name` and `--sbom-version`).
+#[test]
+fn sbom_passes_pyspdxtools_and_ntia_checker() {
+    if !have_tools("sbom_passes_pyspdxtools_and_ntia_checker", &RPM_TOOLS)
+        || !have_tools("sbom_passes_pyspdxtools_and_ntia_checker", &["dpkg-deb"])
+        || !on_path("python3")
+    {
+        return;
+    }
+    let work = Dir::new();
+    let repo = build_repo(work.path());
+    let mut cmd = TestCommand::new();
+    cmd.cwd(work.path())
+        .args(["-q", "create", "build-dir", "--sbom", "sbom.json"])
+        .args([
+            "--sbom-name",
+            "venv-demo",
+            "--sbom-version",
+            "4.2-1.1",
+            "-r",
+        ])
+        .arg_path(&repo)
+        .args(["-i", "empty", "-e", "empty", "-d", "remove-file"]);
+    let out = cmd.run();
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{}", out.stderr);
+    let sbom = work.path().join("sbom.json");
+    let doc: serde_json::Value = serde_json::from_slice(&work.read("sbom.json")).expect("JSON");
+    assert_eq!(
+        schema_errors(&schema_validator(), &doc),
+        Vec::<String>::new()
+    );
+    let venv = &doc["packages"][0];
+    assert_eq!(
+        (&venv["name"], &venv["versionInfo"], &venv["supplier"]),
+        (
+            &serde_json::Value::from("venv-demo"),
+            &serde_json::Value::from("4.2-1.1"),
+            &serde_json::Value::from("Organization: openSUSE")
+        )
+    );
+    let alpha = doc["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "python311-alpha")
+        .expect("alpha");
+    assert_eq!(alpha["downloadLocation"], "NOASSERTION");
+    assert_eq!(
+        alpha["sourceInfo"],
+        "built by the Open Build Service, DISTURL \
+         obs://build.opensuse.org/devel:languages:python/openSUSE_Tumbleweed/0123abcd-python-alpha"
+    );
+    let mut ran = 0;
+    match checker("pyspdxtools", &["-i"], &sbom) {
+        Some((ok, text)) => {
+            assert!(ok, "pyspdxtools -i rejects the SBOM:\n{text}");
+            ran += 1;
+        }
+        None => eprintln!("sbom_passes_pyspdxtools_and_ntia_checker: pyspdxtools not installed (pip install spdx-tools)"),
+    }
+    match checker("ntia-checker", &[], &sbom) {
+        Some((ok, text)) => {
+            assert!(ok && text.contains("Conformant: True"), "ntia-checker:\n{text}");
+            ran += 1;
+        }
+        None => eprintln!("sbom_passes_pyspdxtools_and_ntia_checker: ntia-checker not installed (pip install ntia-conformance-checker)"),
+    }
+    println!("sbom_passes_pyspdxtools_and_ntia_checker: {ran} of 2 checkers ran");
 }

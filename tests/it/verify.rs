@@ -338,3 +338,29 @@ fn unreadable_file_is_an_error_naming_it() {
     );
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
 }
+
+/// The build root counts only where it ends a path component:
+/// `/build/venv` is not found in `/build/venv2` or `/build/venv-old`, and
+/// is found before `/`, a quote, NUL, `:` or the end of the file.
+#[test]
+fn build_root_matches_only_at_the_end_of_a_path_component() {
+    let dir = Dir::new();
+    let dest = base(&dir).join("venv");
+    write(
+        &dest.join("other-roots.txt"),
+        "/build/venv2/bin /build/venv-old /build/venv.bak /build/venvx\n",
+    );
+    write(
+        &dest.join("real.txt"),
+        "/build/venv/bin '/build/venv' /build/venv\0PATH=/build/venv:/usr/bin\n/build/venv",
+    );
+    let run = verify(&dest, "/build/venv", &[]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (
+            1,
+            "real.txt: 5 occurrences\nvenvjail verify: 1 file with 5 occurrences of /build/venv\n",
+            ""
+        )
+    );
+}

@@ -27,6 +27,10 @@ pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize,
     let python = format!("{}/bin/python", r.target.display());
     let mut changed = 0;
     for node in nodes {
+        if node.kind == Kind::Symlink && node.rel.parent() == Some(std::path::Path::new("bin")) {
+            warn_outside_link(r, &node.rel, report)?;
+            continue;
+        }
         if node.kind != Kind::File {
             continue;
         }
@@ -55,6 +59,28 @@ pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize,
         }
     }
     Ok(changed)
+}
+
+/// Warns about a console script in `bin/` that is a symlink leading out of
+/// DEST (an absolute target, or a relative one climbing out): whatever it
+/// reaches on the host keeps its own shebang, as a unit that is a symlink
+/// is left alone with a warning.
+fn warn_outside_link(
+    r: &Relocation,
+    rel: &std::path::Path,
+    report: &mut Report,
+) -> Result<(), RelocateError> {
+    let path = r.dest.join(rel);
+    let target = std::fs::read_link(&path).map_err(|e| RelocateError::io(&path, &e))?;
+    let dir = rel.parent().unwrap_or(std::path::Path::new(""));
+    if target.is_absolute() || crate::create::tree::join_inside(dir, &target).is_none() {
+        report.warnings.push(format!(
+            "{}: a console script linking out of DEST (to {}), left as is: its shebang is not relocated",
+            rel.display(),
+            target.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The globs of `--no-relocate-shebang-list`.
@@ -244,6 +270,8 @@ mod tests {
         std::fs::write(dest.join("share/keep/x.py"), "#!/usr/bin/python3\n").unwrap();
         std::fs::write(dest.join("bin/binary"), b"#!/usr/bin/python\0\x7fELF\n").unwrap();
         std::os::unix::fs::symlink("tool", dest.join("bin/link")).unwrap();
+        std::os::unix::fs::symlink("/usr/bin/host-tool", dest.join("bin/host")).unwrap();
+        std::os::unix::fs::symlink("../../up", dest.join("bin/up")).unwrap();
         let r = Relocation {
             no_relocate_shebang: vec!["venv/share/keep/*".into()],
             ..Relocation::for_tests(dest)
@@ -267,6 +295,13 @@ mod tests {
         assert_eq!(
             report.changed.iter().collect::<Vec<_>>(),
             ["bin/tool", "share/not-executable.py"]
+        );
+        assert_eq!(
+            report.warnings,
+            [
+                "bin/host: a console script linking out of DEST (to /usr/bin/host-tool), left as is: its shebang is not relocated",
+                "bin/up: a console script linking out of DEST (to ../../up), left as is: its shebang is not relocated",
+            ]
         );
         let bad = Relocation {
             no_relocate_shebang: vec!["venv/[".into()],
