@@ -14,6 +14,11 @@
 //! - `VENVJAIL_BENCH_RPMSPEC_LIMIT=N`: time rpmspec on the first N files only
 //!   and extrapolate to the whole corpus (default: all files).
 //! - `VENVJAIL_BENCH_NO_RPMSPEC=1`: skip the peer.
+//!
+//! It also runs the built binary once per pass on the whole corpus, one
+//! process, `spec deps --format json` and `--format text` to /dev/null
+//! (DESIGN §10: >= 150 MB/s), next to the in-process figure; skipped with a
+//! message when only the fallback subset is found.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -179,7 +184,46 @@ fn main() {
         100.0 * deps_only.as_secs_f64() / d.best.as_secs_f64()
     );
 
+    binary(&label, &specs, passes, &d);
     peer(&specs, passes, &d);
+}
+
+/// `venvjail spec deps --format FORMAT` on every spec, one process, stdout
+/// to /dev/null: best of `passes` runs (after a warm-up run).
+fn binary(label: &str, specs: &[Spec], passes: usize, in_process: &Timing) {
+    if label.contains("FALLBACK") {
+        println!("binary spec deps: skipped (../shared/corpus not found)");
+        return;
+    }
+    let total_bytes: usize = specs.iter().map(|s| s.bytes.len()).sum();
+    let exe = env!("CARGO_BIN_EXE_venvjail");
+    for format in ["json", "text"] {
+        let run = || {
+            let t = Instant::now();
+            let status = Command::new(exe)
+                .args(["spec", "deps", "--format", format])
+                .args(specs.iter().map(|s| &s.path))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("run venvjail");
+            assert!(status.success(), "venvjail spec deps failed: {status}");
+            t.elapsed()
+        };
+        run();
+        let mut times: Vec<Duration> = (0..passes.max(1)).map(|_| run()).collect();
+        times.sort();
+        let best = times[0];
+        println!(
+            "{:<28}best {:>8.1} ms  median {:>8.1} ms  {:>7.1} MB/s  ({:.1}x the in-process parse+deps time)",
+            format!("binary spec deps {format}:"),
+            ms(best),
+            ms(times[times.len() / 2]),
+            mb(total_bytes) / best.as_secs_f64(),
+            best.as_secs_f64() / in_process.best.as_secs_f64(),
+        );
+    }
 }
 
 fn peer(specs: &[Spec], passes: usize, full: &Timing) {

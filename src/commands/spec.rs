@@ -83,7 +83,10 @@ pub fn spec_macros(
     Ok(table)
 }
 
-/// Runs `spec deps`: every input is read before anything is printed.
+/// Runs `spec deps`: every input is read before anything is printed (a
+/// missing file among good ones prints nothing), then each file is parsed,
+/// analysed and rendered in turn straight to `out`, its source dropped
+/// before the next, so neither the analyses nor the output are held whole.
 pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Result<(), Error> {
     let table = spec_macros(
         &opts.defines,
@@ -96,85 +99,172 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
         .iter()
         .map(|p| read_file(p).map(|b| (p, b)))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut results = Vec::with_capacity(sources.len());
-    for (path, bytes) in &sources {
-        let file = rpmspec::parse(bytes);
+    let several = sources.len() != 1;
+    let mut render = Renderer::new(opts.format, several);
+    for (path, bytes) in sources {
+        let file = rpmspec::parse(&bytes);
         let analysis = rpmspec::dependencies(&file, table.clone());
+        drop(file);
+        drop(bytes);
         for w in &analysis.warnings {
             report.warning(Some(&format!("{}:{}", path.display(), w.line)), &w.message);
         }
-        results.push(FileDeps {
+        let result = FileDeps {
             file: path.display().to_string(),
             deps: analysis.deps,
-        });
+        };
+        render.file(&result, out).map_err(Error::stdout)?;
     }
-    write_deps(&results, opts.format, out).map_err(Error::stdout)
+    render.finish(out).map_err(Error::stdout)
 }
 
-fn write_deps(
-    results: &[FileDeps],
+/// Renders `spec deps` output one file at a time, byte for byte what
+/// serde_json's pretty printer makes of the whole list (or of the single
+/// file's object) and the text lines. Each file is rendered
+/// into a reused buffer and written with one call: the pretty printer and
+/// the text lines write many small pieces, and each through `dyn Write`
+/// costs more than the rendering itself.
+struct Renderer {
     format: DepsFormat,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    // Rendered into memory and written at once: serde_json's pretty
-    // printer and the text lines write many small pieces, and each through
-    // `dyn Write` and stdout's buffer cost more than the rendering itself.
-    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
-    match format {
-        DepsFormat::Json => {
-            if let [one] = results {
-                serde_json::to_writer_pretty(&mut buf, one)?;
-            } else {
-                serde_json::to_writer_pretty(&mut buf, results)?;
-            }
-            buf.push(b'\n');
+    /// An array of objects (several files) rather than one object.
+    several: bool,
+    /// Files rendered so far.
+    count: usize,
+    buf: Vec<u8>,
+}
+
+impl Renderer {
+    fn new(format: DepsFormat, several: bool) -> Self {
+        Renderer {
+            format,
+            several,
+            count: 0,
+            buf: Vec::with_capacity(1 << 16),
         }
-        DepsFormat::Text => {
-            for r in results {
+    }
+
+    fn file(&mut self, r: &FileDeps, out: &mut dyn Write) -> std::io::Result<()> {
+        self.buf.clear();
+        match self.format {
+            DepsFormat::Json if self.several => {
+                // serde_json prints `[` then, per element, `\n` (`,\n`
+                // after the first), two spaces of indent and the element
+                // indented one level; a one-element array is exactly that
+                // with `[\n` before and `\n]` after.
+                self.buf
+                    .extend_from_slice(if self.count == 0 { b"[\n" } else { b",\n" });
+                let at = self.buf.len();
+                serde_json::to_writer_pretty(&mut self.buf, std::slice::from_ref(r))?;
+                // Drop this one-element array's own `[\n` and `\n]`.
+                self.buf.drain(at..at + 2);
+                self.buf.truncate(self.buf.len() - 2);
+            }
+            DepsFormat::Json => {
+                serde_json::to_writer_pretty(&mut self.buf, r)?;
+                self.buf.push(b'\n');
+            }
+            DepsFormat::Text => {
                 for d in r.deps.iter().filter(|d| d.active != Some(false)) {
-                    for line in text_lines(&r.file, d) {
-                        buf.extend_from_slice(line.as_bytes());
-                        buf.push(b'\n');
-                    }
+                    write_text_lines(&mut self.buf, &r.file, d);
                 }
             }
         }
+        self.count += 1;
+        out.write_all(&self.buf)
     }
-    out.write_all(&buf)
+
+    fn finish(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.format == DepsFormat::Json && self.several {
+            if self.count == 0 {
+                out.write_all(b"[]\n")?;
+            } else {
+                out.write_all(b"\n]\n")?;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]`, one line per
-/// expanded dependency; the text as written when a macro is unknown.
-pub fn text_lines(file: &str, d: &Dependency) -> Vec<String> {
-    let mut head = format!("{file}:{}: [{}] {}", d.line, d.package, d.tag.as_str());
+/// Appends `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]` lines to
+/// `buf`, one per expanded dependency (the text as written when a macro is
+/// unknown), each ended by a newline, without building a string per line.
+fn write_text_lines(buf: &mut Vec<u8>, file: &str, d: &Dependency) {
+    let head_start = buf.len();
+    buf.extend_from_slice(file.as_bytes());
+    buf.push(b':');
+    push_u32(buf, d.line);
+    buf.extend_from_slice(b": [");
+    buf.extend_from_slice(d.package.as_bytes());
+    buf.extend_from_slice(b"] ");
+    buf.extend_from_slice(d.tag.as_str().as_bytes());
     if !d.qualifiers.is_empty() {
-        head.push('(');
-        head.push_str(&d.qualifiers.join(","));
-        head.push(')');
-    }
-    let render = |name: &str, op: Option<Op>, evr: Option<&str>| {
-        let mut s = format!("{head}: {}", one_line(name));
-        if let (Some(op), Some(evr)) = (op, evr) {
-            s.push_str(&format!(" {} {}", op.as_str(), one_line(evr)));
+        buf.push(b'(');
+        for (i, q) in d.qualifiers.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(q.as_bytes());
         }
-        s
+        buf.push(b')');
+    }
+    let head_end = buf.len();
+    let line = |buf: &mut Vec<u8>, name: &str, op: Option<Op>, evr: Option<&str>, first: bool| {
+        if !first {
+            buf.extend_from_within(head_start..head_end);
+        }
+        buf.extend_from_slice(b": ");
+        push_one_line(buf, name);
+        if let (Some(op), Some(evr)) = (op, evr) {
+            buf.push(b' ');
+            buf.extend_from_slice(op.as_str().as_bytes());
+            buf.push(b' ');
+            push_one_line(buf, evr);
+        }
+        buf.push(b'\n');
     };
     match &d.expanded {
-        Some(e) => e
-            .as_slice()
-            .iter()
-            .map(|x| render(&x.name, x.op, x.evr.as_deref()))
-            .collect(),
-        None => vec![render(&d.name, d.op, d.evr.as_deref())],
+        Some(e) => {
+            let all = e.as_slice();
+            if all.is_empty() {
+                // No line at all: take the head back.
+                buf.truncate(head_start);
+            }
+            for (i, x) in all.iter().enumerate() {
+                line(buf, &x.name, x.op, x.evr.as_deref(), i == 0);
+            }
+        }
+        None => line(buf, &d.name, d.op, d.evr.as_deref(), true),
     }
 }
 
-/// A dependency joined over several physical lines, printed on one.
-fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+/// Appends the decimal digits of `n`.
+fn push_u32(buf: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+/// Appends `s` on one line: a dependency joined over several physical
+/// lines has its runs of whitespace printed as one space.
+fn push_one_line(buf: &mut Vec<u8>, s: &str) {
     if s.contains('\n') {
-        s.split_whitespace().collect::<Vec<_>>().join(" ").into()
+        for (i, w) in s.split_whitespace().enumerate() {
+            if i > 0 {
+                buf.push(b' ');
+            }
+            buf.extend_from_slice(w.as_bytes());
+        }
     } else {
-        s.into()
+        buf.extend_from_slice(s.as_bytes());
     }
 }
 
