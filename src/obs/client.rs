@@ -32,6 +32,16 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Connection timeout (capped by the request timeout).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The wait a 5xx answer's `Retry-After` (in seconds) asks for, capped at
+/// [`MAX_RETRY_AFTER`].
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
 /// How to reach OBS.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -132,12 +142,7 @@ impl Client {
                 .send()
                 .and_then(|resp| {
                     let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                    let retry_after = retry_after(resp.headers());
                     // `Vec::from` takes the buffer over without a copy when
                     // the answer arrived as one uniquely held allocation.
                     resp.bytes().map(|b| (status, retry_after, Vec::from(b)))
@@ -155,7 +160,7 @@ impl Client {
                 Ok((status, retry_after, body)) if status >= 500 => {
                     last = Some(self.status_error(status, path, &body));
                     if attempt < TRIES {
-                        std::thread::sleep(retry_after.map_or(delay, |d| d.min(MAX_RETRY_AFTER)));
+                        std::thread::sleep(retry_after.unwrap_or(delay));
                     }
                 }
                 Ok((status, _, body)) => return Err(self.status_error(status, path, &body)),
@@ -167,11 +172,7 @@ impl Client {
                 }
             }
         }
-        Err(last.unwrap_or_else(|| ObsError::Connect {
-            apiurl: self.opts.apiurl.clone(),
-            reason: "no answer".to_owned(),
-            path: path.to_owned(),
-        }))
+        Err(last.unwrap_or_else(|| self.no_answer(path)))
     }
 
     /// GETs and parses an XML document whose root element is `root`.
@@ -367,12 +368,7 @@ impl Client {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                    let retry_after = retry_after(resp.headers());
                     let body = resp.bytes().map(|b| b.to_vec()).unwrap_or_default();
                     let e = self.status_error(status, path, &body);
                     if status < 500 {
@@ -380,7 +376,7 @@ impl Client {
                     }
                     last = Some(e);
                     if attempt < TRIES {
-                        std::thread::sleep(retry_after.map_or(delay, |d| d.min(MAX_RETRY_AFTER)));
+                        std::thread::sleep(retry_after.unwrap_or(delay));
                     }
                 }
                 Err(e) => {
@@ -391,11 +387,16 @@ impl Client {
                 }
             }
         }
-        Err(last.unwrap_or_else(|| ObsError::Connect {
+        Err(last.unwrap_or_else(|| self.no_answer(path)))
+    }
+
+    /// The error when no try got as far as an answer or an error.
+    fn no_answer(&self, path: &str) -> ObsError {
+        ObsError::Connect {
             apiurl: self.opts.apiurl.clone(),
             reason: "no answer".to_owned(),
             path: path.to_owned(),
-        }))
+        }
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
