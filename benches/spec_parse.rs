@@ -18,7 +18,9 @@
 //! It also runs the built binary once per pass on the whole corpus, one
 //! process, `spec deps --format json` and `--format text` to /dev/null
 //! (DESIGN §10: >= 150 MB/s), next to the in-process figure; skipped with a
-//! message when only the fallback subset is found.
+//! message when only the fallback subset is found. The binary reads and
+//! analyses the files on every core (the in-process passes use one), so
+//! the line says how many cores it had.
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -197,6 +199,7 @@ fn binary(label: &str, specs: &[Spec], passes: usize, in_process: &Timing) {
     }
     let total_bytes: usize = specs.iter().map(|s| s.bytes.len()).sum();
     let exe = env!("CARGO_BIN_EXE_venvjail");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     for format in ["json", "text"] {
         let run = || {
             let t = Instant::now();
@@ -216,7 +219,7 @@ fn binary(label: &str, specs: &[Spec], passes: usize, in_process: &Timing) {
         times.sort();
         let best = times[0];
         println!(
-            "{:<28}best {:>8.1} ms  median {:>8.1} ms  {:>7.1} MB/s  ({:.1}x the in-process parse+deps time)",
+            "{:<28}best {:>8.1} ms  median {:>8.1} ms  {:>7.1} MB/s  ({:.1}x the in-process parse+deps time; {cores} cores)",
             format!("binary spec deps {format}:"),
             ms(best),
             ms(times[times.len() / 2]),

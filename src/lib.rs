@@ -13,6 +13,7 @@ pub mod commands;
 pub mod create;
 pub mod diff;
 pub mod error;
+pub mod in_order;
 pub mod lint;
 pub mod obs;
 pub mod output;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{read_file, Error};
+use crate::in_order;
 use crate::output::Reporter;
 use crate::rpmspec::{self, Dependency, MacroTable, Op};
 
@@ -84,9 +85,11 @@ pub fn spec_macros(
 }
 
 /// Runs `spec deps`: every input is read before anything is printed (a
-/// missing file among good ones prints nothing), then each file is parsed,
-/// analysed and rendered in turn straight to `out`, its source dropped
-/// before the next, so neither the analyses nor the output are held whole.
+/// missing file among good ones prints nothing), then the files are parsed,
+/// analysed and rendered on every core ([`crate::in_order`]) and written
+/// straight to `out` in the order given, each with its warnings, so the
+/// output is the same as one file after the other and neither the analyses
+/// nor the output are held whole.
 pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Result<(), Error> {
     let table = spec_macros(
         &opts.defines,
@@ -94,95 +97,83 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
         opts.arch.as_deref(),
         opts.buildconfig.as_deref(),
     )?;
-    let sources = opts
-        .files
-        .iter()
-        .map(|p| read_file(p).map(|b| (p, b)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let several = sources.len() != 1;
-    let mut render = Renderer::new(opts.format, several);
-    for (path, bytes) in sources {
-        let file = rpmspec::parse(&bytes);
-        let analysis = rpmspec::dependencies(&file, table.clone());
-        drop(file);
-        drop(bytes);
-        for w in &analysis.warnings {
-            report.warning(Some(&format!("{}:{}", path.display(), w.line)), &w.message);
-        }
-        let result = FileDeps {
-            file: path.display().to_string(),
-            deps: analysis.deps,
-        };
-        render.file(&result, out).map_err(Error::stdout)?;
+    let workers = in_order::workers_for(opts.files.len());
+    let mut sources = Vec::with_capacity(opts.files.len());
+    in_order::map_in_order(
+        &opts.files,
+        workers,
+        |p| read_file(p),
+        |bytes| {
+            sources.push(bytes?);
+            Ok::<_, Error>(())
+        },
+    )?;
+    let jobs: Vec<_> = opts.files.iter().zip(sources).collect();
+    let several = jobs.len() != 1;
+    let mut written = 0usize;
+    in_order::map_in_order(
+        &jobs,
+        workers,
+        |(path, bytes)| {
+            let file = rpmspec::parse(bytes);
+            let analysis = rpmspec::dependencies(&file, table.clone());
+            drop(file);
+            let result = FileDeps {
+                file: path.display().to_string(),
+                deps: analysis.deps,
+            };
+            (render(opts.format, several, &result), analysis.warnings)
+        },
+        |(rendered, warnings)| {
+            let path = jobs[written].0;
+            for w in &warnings {
+                report.warning(Some(&format!("{}:{}", path.display(), w.line)), &w.message);
+            }
+            if opts.format == DepsFormat::Json && several {
+                out.write_all(if written == 0 { b"[\n" } else { b",\n" })
+                    .map_err(Error::stdout)?;
+            }
+            written += 1;
+            rendered
+                .and_then(|bytes| out.write_all(&bytes))
+                .map_err(Error::stdout)
+        },
+    )?;
+    if opts.format == DepsFormat::Json && several {
+        out.write_all(if written == 0 { b"[]\n" } else { b"\n]\n" })
+            .map_err(Error::stdout)?;
     }
-    render.finish(out).map_err(Error::stdout)
+    Ok(())
 }
 
-/// Renders `spec deps` output one file at a time, byte for byte what
-/// serde_json's pretty printer makes of the whole list (or of the single
-/// file's object) and the text lines. Each file is rendered
-/// into a reused buffer and written with one call: the pretty printer and
-/// the text lines write many small pieces, and each through `dyn Write`
-/// costs more than the rendering itself.
-struct Renderer {
-    format: DepsFormat,
-    /// An array of objects (several files) rather than one object.
-    several: bool,
-    /// Files rendered so far.
-    count: usize,
-    buf: Vec<u8>,
-}
-
-impl Renderer {
-    fn new(format: DepsFormat, several: bool) -> Self {
-        Renderer {
-            format,
-            several,
-            count: 0,
-            buf: Vec::with_capacity(1 << 16),
+/// Renders one file's `spec deps` output, byte for byte what serde_json's
+/// pretty printer makes of the file's object (alone, or as an element of
+/// the list of several files, without the separator before it) or its text
+/// lines. The whole file goes into one buffer, written with one call: the
+/// pretty printer and the text lines write many small pieces, and each
+/// through `dyn Write` would cost more than the rendering itself.
+fn render(format: DepsFormat, several: bool, r: &FileDeps) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(1 << 14);
+    match format {
+        DepsFormat::Json if several => {
+            // serde_json prints an array element as two spaces of indent
+            // and the element indented one level: a one-element array is
+            // exactly that with `[\n` before and `\n]` after.
+            serde_json::to_writer_pretty(&mut buf, std::slice::from_ref(r))?;
+            buf.truncate(buf.len().saturating_sub(2));
+            buf.drain(..2.min(buf.len()));
+        }
+        DepsFormat::Json => {
+            serde_json::to_writer_pretty(&mut buf, r)?;
+            buf.push(b'\n');
+        }
+        DepsFormat::Text => {
+            for d in r.deps.iter().filter(|d| d.active != Some(false)) {
+                write_text_lines(&mut buf, &r.file, d);
+            }
         }
     }
-
-    fn file(&mut self, r: &FileDeps, out: &mut dyn Write) -> std::io::Result<()> {
-        self.buf.clear();
-        match self.format {
-            DepsFormat::Json if self.several => {
-                // serde_json prints `[` then, per element, `\n` (`,\n`
-                // after the first), two spaces of indent and the element
-                // indented one level; a one-element array is exactly that
-                // with `[\n` before and `\n]` after.
-                self.buf
-                    .extend_from_slice(if self.count == 0 { b"[\n" } else { b",\n" });
-                let at = self.buf.len();
-                serde_json::to_writer_pretty(&mut self.buf, std::slice::from_ref(r))?;
-                // Drop this one-element array's own `[\n` and `\n]`.
-                self.buf.drain(at..at + 2);
-                self.buf.truncate(self.buf.len() - 2);
-            }
-            DepsFormat::Json => {
-                serde_json::to_writer_pretty(&mut self.buf, r)?;
-                self.buf.push(b'\n');
-            }
-            DepsFormat::Text => {
-                for d in r.deps.iter().filter(|d| d.active != Some(false)) {
-                    write_text_lines(&mut self.buf, &r.file, d);
-                }
-            }
-        }
-        self.count += 1;
-        out.write_all(&self.buf)
-    }
-
-    fn finish(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
-        if self.format == DepsFormat::Json && self.several {
-            if self.count == 0 {
-                out.write_all(b"[]\n")?;
-            } else {
-                out.write_all(b"\n]\n")?;
-            }
-        }
-        Ok(())
-    }
+    Ok(buf)
 }
 
 /// Appends `FILE:LINE: [PACKAGE] TAG[(QUALS)]: NAME [OP EVR]` lines to

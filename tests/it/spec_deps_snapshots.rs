@@ -110,3 +110,42 @@ fn several_files_give_an_array() {
         "json"
     ]));
 }
+
+/// Many files are read on every core; the output must be what each file
+/// gives alone, in the order given, warnings included.
+#[test]
+fn many_files_give_each_files_output_in_order() {
+    let root = repo_root();
+    let mut files = crate::util::specs_under(&root.join("tests/fixtures/specs"));
+    files.sort();
+    // Reversed, so the order given (not the sorted one) is what must show.
+    files.reverse();
+    assert!(files.len() > 100, "fixture specs: {}", files.len());
+    let alone = |format: &str, file: &std::path::Path| {
+        TestCommand::new()
+            .args(["spec", "deps", "--format", format])
+            .arg_path(file)
+            .run()
+    };
+    for format in ["text", "json"] {
+        let all = TestCommand::new()
+            .args(["spec", "deps", "--format", format])
+            .args(&files)
+            .run();
+        assert_eq!(all.code, 0, "{}", all.stderr);
+        let runs: Vec<_> = files.iter().map(|f| alone(format, f)).collect();
+        let stderr: String = runs.iter().map(|r| r.stderr.as_str()).collect();
+        assert_eq!(all.stderr, stderr, "{format}: warnings in file order");
+        if format == "text" {
+            let stdout: String = runs.iter().map(|r| r.stdout.as_str()).collect();
+            assert_eq!(all.stdout, stdout);
+        } else {
+            let array: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+            let each: Vec<serde_json::Value> = runs
+                .iter()
+                .map(|r| serde_json::from_str(&r.stdout).unwrap())
+                .collect();
+            assert_eq!(array, serde_json::Value::Array(each));
+        }
+    }
+}
