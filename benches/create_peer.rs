@@ -43,11 +43,18 @@ fn peer(dir: &Path) -> Result<PathBuf, String> {
     Ok(copy)
 }
 
-/// Runs `create` (ours or the peer's) of `repo` into `place/venv`, from
+/// Runs `create` (ours or the peer's) of `repo` into `place/NAME`, from
 /// `place` (the lists are empty files there); returns the wall time.
-fn run(peer: Option<&Path>, place: &Path, repo: &Path) -> f64 {
-    let dest = place.join("venv");
-    let _ = std::fs::remove_dir_all(&dest);
+///
+/// Every run gets a new DEST, and the trees are removed only at the end:
+/// ext4 skips inodes freed in the last seconds when it allocates new ones,
+/// so creating a tree right after removing one costs up to four times as
+/// much in the kernel, which a fresh OBS build root never pays.
+fn run(peer: Option<&Path>, place: &Path, name: &str, repo: &Path) -> f64 {
+    let dest = place.join(name);
+    // Earlier runs' data is written back before this run starts, so
+    // neither tool pays for the other's.
+    let _ = Command::new("sync").status();
     let mut cmd = match peer {
         Some(script) => {
             let mut c = Command::new("python3");
@@ -60,7 +67,7 @@ fn run(peer: Option<&Path>, place: &Path, repo: &Path) -> f64 {
             c
         }
     };
-    cmd.args(["create", "venv", "-r"])
+    cmd.args(["create", name, "-r"])
         .arg(repo)
         .args([
             "-i",
@@ -88,7 +95,6 @@ fn run(peer: Option<&Path>, place: &Path, repo: &Path) -> f64 {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dest.join("packages.log").is_file());
-    let _ = std::fs::remove_dir_all(&dest);
     wall
 }
 
@@ -189,8 +195,11 @@ fn main() {
     for (label, dir) in &places {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for round in 0..=ROUNDS {
-            let a = run(None, dir, &repo);
-            let b = peer.as_ref().ok().map(|s| run(Some(s), dir, &repo));
+            let a = run(None, dir, &format!("venv-{round}-venvjail"), &repo);
+            let b = peer
+                .as_ref()
+                .ok()
+                .map(|s| run(Some(s), dir, &format!("venv-{round}-peer"), &repo));
             if round > 0 {
                 ours.push(a);
                 theirs.extend(b);

@@ -9,6 +9,7 @@ pub mod disk;
 pub mod distributions;
 pub mod entry;
 pub mod extract;
+mod file_pool;
 pub mod package;
 pub mod payload;
 pub mod pipeline;

@@ -178,6 +178,14 @@ pub fn extract_with_readers(
                 }
             }
         }
+        // Every file is on disk before the caller looks at the tree. A file
+        // the writer threads could not write came before (in extraction
+        // order) whatever failed after it, except a corrupt payload.
+        outcome = match (outcome, extractor.flush()) {
+            (Err(ExtractPackageError::Read(e)), _) => Err(ExtractPackageError::Read(e)),
+            (_, Err(e)) => Err(ExtractPackageError::Extract(e)),
+            (outcome, Ok(())) => outcome,
+        };
         if outcome.is_err() {
             // The readers see the flag, or a closed channel once the
             // receivers are dropped here, and end.

@@ -30,11 +30,32 @@ pub(crate) fn file<'a>(path: &'a str, data: &'a [u8]) -> E<'a> {
     }
 }
 
-fn symlink<'a>(path: &'a str, target: &'a str) -> E<'a> {
+pub(crate) fn symlink<'a>(path: &'a str, target: &'a str) -> E<'a> {
     E {
         path,
         mode: LNK,
         data: target.as_bytes(),
+        ino: 0,
+        nlink: 1,
+    }
+}
+
+pub(crate) fn dir(path: &str) -> E<'_> {
+    E {
+        path,
+        mode: DIR,
+        data: b"",
+        ino: 0,
+        nlink: 2,
+    }
+}
+
+/// `file` with a mode of its own (file type bits included).
+pub(crate) fn file_mode<'a>(path: &'a str, data: &'a [u8], mode: u32) -> E<'a> {
+    E {
+        path,
+        mode,
+        data,
         ino: 0,
         nlink: 1,
     }
