@@ -199,6 +199,11 @@ impl Extractor {
             entry: entry.path.clone(),
             reason: crate::error::describe_io(&e),
         };
+        let corrupt = |e: std::io::Error| ExtractError::Io {
+            package: package.to_owned(),
+            entry: entry.path.clone(),
+            reason: format!("corrupt or truncated payload: {e}"),
+        };
         let parent = match self.resolved.get(parents) {
             Some(p) => p.clone(),
             None => {
@@ -249,23 +254,13 @@ impl Extractor {
             }
             EntryKind::File { size } if pooled => {
                 let mut data = Vec::with_capacity(size as usize);
-                std::io::Read::read_to_end(entry.data, &mut data).map_err(|e| {
-                    ExtractError::Io {
-                        package: package.to_owned(),
-                        entry: entry.path.clone(),
-                        reason: format!("corrupt or truncated payload: {e}"),
-                    }
-                })?;
+                std::io::Read::read_to_end(entry.data, &mut data).map_err(corrupt)?;
                 let mut crc = flate2::Crc::new();
                 crc.update(&data);
                 self.stats.bytes += data.len() as u64;
                 let mode = self.file_mode(package, &shown, entry.mode);
                 self.stats.files += 1;
-                self.own(
-                    package,
-                    &shown,
-                    (u64::from(crc.amount()) << 32) | u64::from(crc.sum()),
-                )?;
+                self.own(package, &shown, content_hash(&crc))?;
                 if let Some(pool) = &mut self.pool {
                     pool.submit(FileJob {
                         target,
@@ -279,22 +274,13 @@ impl Extractor {
             }
             EntryKind::File { .. } => {
                 let mut file = create_file(&target).map_err(io)?;
-                // CRC-32 and length tell differing content apart for the
-                // conflict report, at memory speed (SipHash cost a third of
-                // the extraction time).
                 let mut crc = flate2::Crc::new();
                 let mut buf = std::mem::take(&mut self.buf);
                 let copied = copy(entry.data, &mut file, &mut buf, &mut crc);
                 self.buf = buf;
                 match copied {
                     Ok(n) => self.stats.bytes += n,
-                    Err(Copy::Read(e)) => {
-                        return Err(ExtractError::Io {
-                            package: package.to_owned(),
-                            entry: entry.path.clone(),
-                            reason: format!("corrupt or truncated payload: {e}"),
-                        })
-                    }
+                    Err(Copy::Read(e)) => return Err(corrupt(e)),
                     Err(Copy::Write(e)) => return Err(io(e)),
                 }
                 let mode = self.file_mode(package, &shown, entry.mode);
@@ -302,11 +288,7 @@ impl Extractor {
                     .map_err(io)?;
                 file.set_modified(time(entry.mtime)).map_err(io)?;
                 self.stats.files += 1;
-                self.own(
-                    package,
-                    &shown,
-                    (u64::from(crc.amount()) << 32) | u64::from(crc.sum()),
-                )?;
+                self.own(package, &shown, content_hash(&crc))?;
             }
             EntryKind::Symlink { target: link } => {
                 replacing(&target, |t| std::os::unix::fs::symlink(&link, t)).map_err(io)?;
@@ -518,6 +500,13 @@ pub fn normalise(stored: &str) -> Option<Vec<String>> {
         }
     }
     Some(out)
+}
+
+/// What tells two files' contents apart for the conflict report: CRC-32
+/// and length, at memory speed (SipHash cost a third of the extraction
+/// time).
+fn content_hash(crc: &flate2::Crc) -> u64 {
+    (u64::from(crc.amount()) << 32) | u64::from(crc.sum())
 }
 
 fn time(mtime: i64) -> SystemTime {
