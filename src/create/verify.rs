@@ -203,42 +203,61 @@ pub fn scan(dest: &Path, needles: &[Vec<u8>]) -> Result<Leftovers, VerifyError> 
     if !meta.is_dir() {
         return Err(VerifyError::NotADirectory(dest.to_owned()));
     }
+    let nodes = tree::walk(dest, dest)?;
     let mut found = Leftovers::default();
-    let mut buf = Vec::new();
-    for node in tree::walk(dest, dest)? {
+    // Files are read on every core; errors and results are taken in the
+    // walk's order, so the first unreadable file is the one reported.
+    let count = |node: &tree::Node| -> Result<Option<u64>, VerifyError> {
         let path = dest.join(&node.rel);
         let read_error = |source| VerifyError::Read {
             path: path.clone(),
             source,
         };
-        let occurrences = match node.kind {
+        match node.kind {
             Kind::Symlink => {
                 let target = fs::read_link(&path).map_err(read_error)?;
-                u64::from(matcher.count_slice(target.as_os_str().as_bytes()) > 0)
+                Ok(Some(u64::from(
+                    matcher.count_slice(target.as_os_str().as_bytes()) > 0,
+                )))
             }
             Kind::File => {
                 let file = File::open(&path).map_err(read_error)?;
-                matcher
-                    .count_reader(file, CHUNK_SIZE, &mut buf)
-                    .map_err(read_error)?
+                BUFFER
+                    .with_borrow_mut(|buf| matcher.count_reader(file, CHUNK_SIZE, buf))
+                    .map(Some)
+                    .map_err(read_error)
             }
             // Directories are listed by the walk; FIFOs and devices are
             // never opened (a FIFO would block).
-            Kind::Dir | Kind::Other => continue,
-        };
-        found.scanned += 1;
-        if occurrences > 0 {
-            found.files.push(Leftover {
-                path: node.rel,
-                kind: if node.kind == Kind::Symlink {
-                    LeftoverKind::SymlinkTarget
-                } else {
-                    LeftoverKind::Contents
-                },
-                occurrences,
-            });
+            Kind::Dir | Kind::Other => Ok(None),
         }
-    }
+    };
+    let mut i = 0;
+    crate::in_order::map_in_order(
+        &nodes,
+        crate::in_order::workers_for(nodes.len()),
+        count,
+        |result| {
+            let node = &nodes[i];
+            i += 1;
+            let Some(occurrences) = result? else {
+                return Ok(());
+            };
+            found.scanned += 1;
+            if occurrences > 0 {
+                found.files.push(Leftover {
+                    path: node.rel.clone(),
+                    kind: if node.kind == Kind::Symlink {
+                        LeftoverKind::SymlinkTarget
+                    } else {
+                        LeftoverKind::Contents
+                    },
+                    occurrences,
+                });
+            }
+            Ok::<_, VerifyError>(())
+        },
+    )?;
     found.files.sort_by(|a, b| {
         a.path
             .as_os_str()
@@ -246,6 +265,11 @@ pub fn scan(dest: &Path, needles: &[Vec<u8>]) -> Result<Leftovers, VerifyError> 
             .cmp(b.path.as_os_str().as_bytes())
     });
     Ok(found)
+}
+
+thread_local! {
+    /// Each scanning thread's read buffer, kept between files.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The needles, ready to search.
