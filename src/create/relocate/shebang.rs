@@ -20,44 +20,72 @@ use crate::create::tree::{Kind, Node};
 /// How much of a file is looked at to tell text from binary.
 const HEAD: usize = 8 << 10;
 
+/// What the shebang pass made of one node.
+enum Seen {
+    /// Nothing to do.
+    Nothing,
+    /// A symlink in `bin/`: checked for leading out of DEST.
+    BinLink,
+    /// A file whose shebang was rewritten.
+    Changed,
+}
+
 /// Rewrites the shebangs of the files among `nodes` (DEST's tree); returns
-/// how many files changed.
+/// how many files changed. Files are looked at (and rewritten) on every
+/// core, each on its own; the report, its warnings and the first error are
+/// taken in the nodes' order.
 pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize, RelocateError> {
     let skip = globs(&r.no_relocate_shebang)?;
     let python = format!("{}/bin/python", r.target.display());
-    let mut changed = 0;
-    for node in nodes {
+    let look = |node: &Node| -> Result<Seen, RelocateError> {
         if node.kind == Kind::Symlink && node.rel.parent() == Some(std::path::Path::new("bin")) {
-            warn_outside_link(r, &node.rel, report)?;
-            continue;
+            return Ok(Seen::BinLink);
         }
-        if node.kind != Kind::File {
-            continue;
-        }
-        let as_given = r.dest_arg.join(&node.rel);
-        if skip.is_match(&as_given) {
-            continue;
+        if node.kind != Kind::File || skip.is_match(r.dest_arg.join(&node.rel)) {
+            return Ok(Seen::Nothing);
         }
         let path = r.dest.join(&node.rel);
         let mut file = std::fs::File::open(&path).map_err(|e| RelocateError::io(&path, &e))?;
         let mut magic = [0u8; 2];
         if file.read_exact(&mut magic).is_err() || &magic != b"#!" {
-            continue;
+            return Ok(Seen::Nothing);
         }
         let mut data = magic.to_vec();
         file.read_to_end(&mut data)
             .map_err(|e| RelocateError::io(&path, &e))?;
         if data[..data.len().min(HEAD)].contains(&0) {
-            continue;
+            return Ok(Seen::Nothing);
         }
-        if let Some(new) = relocated(&data, &python) {
-            rewrite(&path, &new, None)?;
-            report
-                .changed
-                .insert(node.rel.to_string_lossy().into_owned());
-            changed += 1;
+        match relocated(&data, &python) {
+            Some(new) => {
+                rewrite(&path, &new, None)?;
+                Ok(Seen::Changed)
+            }
+            None => Ok(Seen::Nothing),
         }
-    }
+    };
+    let mut changed = 0;
+    let mut i = 0;
+    crate::in_order::map_in_order(
+        nodes,
+        crate::in_order::workers_for(nodes.len()),
+        look,
+        |seen| {
+            let node = &nodes[i];
+            i += 1;
+            match seen? {
+                Seen::BinLink => warn_outside_link(r, &node.rel, report)?,
+                Seen::Changed => {
+                    report
+                        .changed
+                        .insert(node.rel.to_string_lossy().into_owned());
+                    changed += 1;
+                }
+                Seen::Nothing => {}
+            }
+            Ok::<_, RelocateError>(())
+        },
+    )?;
     Ok(changed)
 }
 
