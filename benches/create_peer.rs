@@ -9,6 +9,10 @@
 //! of each, the ratios, and the peak RSS of `create` on the 50 MB-file
 //! package against the smallest one. Asserts nothing about time.
 //!
+//! `VENVJAIL_BENCH_PAYLOAD=gzip` (or `xz`) repacks the same packages with
+//! that payload compressor instead of zstd (cached under
+//! `target/bench-packages-gzip/`), to compare decompressors.
+//!
 //! The peer is copied from `../shared/peers/venvjail.py` at run time; when
 //! it, `rpm2cpio`, `cpio` or `python3` is missing, its half is skipped
 //! with a message.
@@ -146,10 +150,18 @@ fn repo_of(dir: &Path, packages: &[PathBuf]) -> PathBuf {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cache = root.join("target/bench-packages");
+    let payload = std::env::var("VENVJAIL_BENCH_PAYLOAD").unwrap_or_default();
+    let (cache, rpm_payload) = match payload.as_str() {
+        "" | "zstd" => (root.join("target/bench-packages"), "w19.zstdio"),
+        "gzip" => (root.join("target/bench-packages-gzip"), "w6.gzdio"),
+        "xz" => (root.join("target/bench-packages-xz"), "w6.xzdio"),
+        other => panic!("VENVJAIL_BENCH_PAYLOAD={other}: zstd, gzip or xz"),
+    };
+    println!("payload: {rpm_payload}");
     let status = Command::new("sh")
         .arg(root.join("benches/fixtures.sh"))
         .arg(&cache)
+        .env("PAYLOAD", rpm_payload)
         .status()
         .expect("run benches/fixtures.sh");
     assert!(status.success(), "benches/fixtures.sh failed");

@@ -6,6 +6,8 @@
 # single 50 MB file of deterministic, poorly compressible bytes.
 #
 # Usage: benches/fixtures.sh OUT   (OUT/rpms/*.rpm is the result)
+# PAYLOAD=w6.gzdio (or w9.xzdio, …) picks another payload compressor;
+# the default is zstd, as openSUSE and Fedora build today.
 # Everything is cached in OUT; a rerun only builds what is missing.
 set -eu
 
@@ -66,7 +68,7 @@ build_rpm() { # NAME VERSION TREE
         --define "debug_package %{nil}" \
         --define "__os_install_post %{nil}" \
         --define "_build_id_links none" \
-        --define "_binary_payload w19.zstdio" \
+        --define "_binary_payload ${PAYLOAD:-w19.zstdio}" \
         --define "_unpackaged_files_terminate_build 0" \
         "$spec" >"$top/build.log" 2>&1 || {
         echo "fixtures: rpmbuild failed for $name, see $top/build.log" >&2
