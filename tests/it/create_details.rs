@@ -4,6 +4,8 @@
 
 use crate::malicious::{cpio, dir as directory, file, file_mode, gzip, rpm, symlink};
 use crate::util::Dir;
+use venvjail::create::extract::{ConflictPolicy, Extractor};
+use venvjail::create::pipeline::{extract_with_readers, Job};
 
 /// DESIGN §6.5: every path a `remove-file` pattern matches is listed,
 /// including the paths inside a removed directory that the pattern also
@@ -95,8 +97,6 @@ fn snapshot(root: &std::path::Path) -> Vec<String> {
 /// are those of one reader.
 #[test]
 fn parallel_readers_give_the_tree_and_conflicts_of_one() {
-    use venvjail::create::extract::{ConflictPolicy, Extractor};
-    use venvjail::create::pipeline::{extract_with_readers, Job};
     let dir = Dir::new();
     let mut paths = Vec::new();
     for i in 0..12u8 {
@@ -115,27 +115,11 @@ fn parallel_readers_give_the_tree_and_conflicts_of_one() {
         paths.push(dir.write(&format!("repo/p{i:02}.rpm"), &p));
     }
     let names: Vec<String> = (0..12).map(|i| format!("p{i:02}")).collect();
-    let jobs: Vec<Job<'_>> = paths
-        .iter()
-        .zip(&names)
-        .map(|(path, name)| Job { path, name })
-        .collect();
+    let jobs = jobs_of(&paths, &names);
     let run = |readers: usize| {
         let dest = dir.path().join(format!("dest-{readers}"));
-        std::fs::create_dir(&dest).unwrap();
-        let mut x = Extractor::new(&dest, ConflictPolicy::Warn).unwrap();
-        let mut order = Vec::new();
-        extract_with_readers(&jobs, readers, &mut x, &mut |_| {}, &mut |i, _| {
-            order.push(i)
-        })
-        .unwrap();
-        x.finish().unwrap();
-        let conflicts: Vec<String> = x
-            .conflicts
-            .iter()
-            .map(|c| format!("{} {} {}", c.path, c.first, c.second))
-            .collect();
-        (snapshot(&dest), conflicts, x.warnings.clone(), order)
+        let x = extract(&jobs, &dest, readers, 4).unwrap();
+        (x.tree, x.conflicts, x.warnings, x.order)
     };
     let one = run(1);
     assert_eq!(one.3, (0..12).collect::<Vec<_>>());
@@ -144,7 +128,7 @@ fn parallel_readers_give_the_tree_and_conflicts_of_one() {
     assert!(
         one.0
             .iter()
-            .any(|l| l == "share/shared.txt 644 \"shared content from 11\""),
+            .any(|l| l == "share/shared.txt 644 1700000000 \"shared content from 11\""),
         "{:?}",
         one.0
     );
@@ -163,8 +147,6 @@ fn parallel_readers_give_the_tree_and_conflicts_of_one() {
 /// small one.
 #[test]
 fn file_writer_threads_give_the_tree_of_one() {
-    use venvjail::create::extract::{ConflictPolicy, Extractor};
-    use venvjail::create::pipeline::{extract_with_readers, Job};
     let dir = Dir::new();
     let many: Vec<(String, String)> = (0..200)
         .map(|i| (format!("./share/x/f{i}.txt"), format!("file {i}")))
@@ -221,23 +203,16 @@ fn file_writer_threads_give_the_tree_of_one() {
         })
         .collect();
     let names: Vec<String> = (0..paths.len()).map(|i| format!("q{i}")).collect();
-    let jobs: Vec<Job<'_>> = paths
-        .iter()
-        .zip(&names)
-        .map(|(path, name)| Job { path, name })
-        .collect();
+    let jobs = jobs_of(&paths, &names);
     let run = |writers: usize| {
-        let dest = dir.path().join(format!("dest-{writers}"));
-        std::fs::create_dir(&dest).unwrap();
-        let mut x = Extractor::with_file_writers(&dest, ConflictPolicy::Warn, writers).unwrap();
-        extract_with_readers(&jobs, 2, &mut x, &mut |_| {}, &mut |_, _| {}).unwrap();
-        x.finish().unwrap();
-        let conflicts: Vec<String> = x
-            .conflicts
-            .iter()
-            .map(|c| format!("{} {} {}", c.path, c.first, c.second))
-            .collect();
-        (snapshot_with_mtimes(&dest), conflicts, x.warnings.clone())
+        let x = extract(
+            &jobs,
+            &dir.path().join(format!("dest-{writers}")),
+            2,
+            writers,
+        )
+        .unwrap();
+        (x.tree, x.conflicts, x.warnings)
     };
     let inline = run(0);
     let shown = |rel: &str| {
@@ -294,8 +269,6 @@ fn file_writer_threads_give_the_tree_of_one() {
 /// under a file that is still queued.
 #[test]
 fn a_file_the_writer_threads_cannot_write_is_the_error_of_one() {
-    use venvjail::create::extract::{ConflictPolicy, Extractor};
-    use venvjail::create::pipeline::{extract_with_readers, Job};
     let dir = Dir::new();
     let many: Vec<(String, String)> = (0..100)
         .map(|i| (format!("./share/many/f{i}"), format!("file {i}")))
@@ -334,29 +307,67 @@ fn a_file_the_writer_threads_cannot_write_is_the_error_of_one() {
                 dir.write(&format!("{case}/{name}.rpm"), rpm(name, &gzip(payload)))
             })
             .collect();
-        let jobs = [
-            Job {
-                path: &paths[0],
-                name: "a",
-            },
-            Job {
-                path: &paths[1],
-                name: "b",
-            },
-        ];
+        let names = ["a".to_owned(), "b".to_owned()];
+        let jobs = jobs_of(&paths, &names);
         let run = |writers: usize| {
             let dest = dir.path().join(format!("{case}/dest-{writers}"));
-            std::fs::create_dir(&dest).unwrap();
-            let mut x = Extractor::with_file_writers(&dest, ConflictPolicy::Warn, writers).unwrap();
-            let e =
-                extract_with_readers(&jobs, 2, &mut x, &mut |_| {}, &mut |_, _| {}).unwrap_err();
-            e.to_string().replace(&dest.display().to_string(), "DEST")
+            let e = extract(&jobs, &dest, 2, writers).unwrap_err();
+            e.replace(&dest.display().to_string(), "DEST")
         };
         assert_eq!(run(0), expected, "{case}");
         for writers in [1, 4] {
             assert_eq!(run(writers), expected, "{case}, {writers} file writers");
         }
     }
+}
+
+/// The jobs of `paths`, named `names`.
+fn jobs_of<'a>(paths: &'a [std::path::PathBuf], names: &'a [String]) -> Vec<Job<'a>> {
+    paths
+        .iter()
+        .zip(names)
+        .map(|(path, name)| Job { path, name })
+        .collect()
+}
+
+/// What extracting a set of packages into a new directory gave.
+#[derive(Debug)]
+struct Extracted {
+    /// [`snapshot_with_mtimes`] of the tree.
+    tree: Vec<String>,
+    /// `PATH FIRST SECOND` per conflict.
+    conflicts: Vec<String>,
+    warnings: Vec<String>,
+    /// The jobs in the order they were done.
+    order: Vec<usize>,
+}
+
+/// Extracts `jobs` into the new directory `dest` with `readers` reader
+/// threads and `writers` file-writer threads; the error as a string.
+fn extract(
+    jobs: &[Job<'_>],
+    dest: &std::path::Path,
+    readers: usize,
+    writers: usize,
+) -> Result<Extracted, String> {
+    std::fs::create_dir_all(dest).unwrap();
+    let mut x = Extractor::with_file_writers(dest, ConflictPolicy::Warn, writers).unwrap();
+    let mut order = Vec::new();
+    extract_with_readers(jobs, readers, &mut x, &mut |_| {}, &mut |i, _| {
+        order.push(i)
+    })
+    .map_err(|e| e.to_string())?;
+    x.finish().unwrap();
+    Ok(Extracted {
+        tree: snapshot_with_mtimes(dest),
+        conflicts: x
+            .conflicts
+            .iter()
+            .map(|c| format!("{} {} {}", c.path, c.first, c.second))
+            .collect(),
+        warnings: x.warnings.clone(),
+        order,
+    })
 }
 
 /// [`snapshot`] with each file's mtime.
