@@ -7,9 +7,9 @@
 //! order of the items, and no worker gets more than [`AHEAD`] blocks ahead
 //! of the one the caller waits for. Blocks rather than single items keep
 //! the hand-overs (and the threads waking each other) few: one result per
-//! message costs more than small pieces of work themselves. What the caller does with a result
-//! (printing it, keeping it) stays on one thread, in order, as if the work
-//! had run sequentially.
+//! message costs more than small pieces of work themselves. What the
+//! caller does with a result (printing it, keeping it) stays on one
+//! thread, in order, as if the work had run sequentially.
 
 use std::sync::mpsc::sync_channel;
 
@@ -30,16 +30,16 @@ pub fn workers_for(items: usize) -> usize {
         .max(1)
 }
 
-/// Runs `work` on each of `items` on up to `workers` threads and hands the
-/// results to `take` in the items' order. The first error `take` returns
-/// stops everything: no further result is taken, the workers stop at their
-/// next result, and that error is returned. With one worker (or one item)
-/// everything runs on the calling thread.
+/// Runs `work` on each of `items` on up to `workers` threads and hands each
+/// item with its result to `take`, in the items' order. The first error
+/// `take` returns stops everything: no further result is taken, the
+/// workers stop at their next result, and that error is returned. With one
+/// worker (or one item) everything runs on the calling thread.
 pub fn map_in_order<T, R, E>(
     items: &[T],
     workers: usize,
     work: impl Fn(&T) -> R + Sync,
-    mut take: impl FnMut(R) -> Result<(), E>,
+    mut take: impl FnMut(&T, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
     T: Sync,
@@ -47,7 +47,7 @@ where
 {
     let workers = workers.clamp(1, items.len().max(1));
     if workers == 1 {
-        return items.iter().try_for_each(|item| take(work(item)));
+        return items.iter().try_for_each(|item| take(item, work(item)));
     }
     let block = (items.len() / (workers * BLOCKS_PER_WORKER)).clamp(1, MAX_BLOCK);
     let blocks: Vec<&[T]> = items.chunks(block).collect();
@@ -68,14 +68,14 @@ where
                 rx
             })
             .collect();
-        for i in 0..blocks.len() {
+        for (i, block) in blocks.iter().enumerate() {
             // A worker that hung up early panicked; the scope re-raises
             // that panic when it joins the threads.
             let Ok(results) = receivers[i % workers].recv() else {
                 break;
             };
-            for result in results {
-                take(result)?;
+            for (item, result) in block.iter().zip(results) {
+                take(item, result)?;
             }
         }
         Ok(())
@@ -101,13 +101,13 @@ mod tests {
                     }
                     n * 2
                 },
-                |r| {
-                    seen.push(r);
+                |&n, r| {
+                    seen.push((n, r));
                     Ok(())
                 },
             );
             assert_eq!(r, Ok(()));
-            assert_eq!(seen, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+            assert_eq!(seen, items.iter().map(|&n| (n, n * 2)).collect::<Vec<_>>());
         }
     }
 
@@ -119,7 +119,7 @@ mod tests {
             &items,
             2,
             |&n| n,
-            |n| {
+            |_, n| {
                 taken += 1;
                 if n == 10 {
                     Err(n)
@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn no_items_take_nothing() {
-        let r: Result<(), ()> = map_in_order(&[] as &[u8], 4, |_| 0, |_| Err(()));
+        let r: Result<(), ()> = map_in_order(&[] as &[u8], 4, |_| 0, |_, _| Err(()));
         assert_eq!(r, Ok(()));
     }
 }

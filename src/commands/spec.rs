@@ -103,7 +103,7 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
         &opts.files,
         workers,
         |p| read_file(p),
-        |bytes| {
+        |_, bytes| {
             sources.push(bytes?);
             Ok::<_, Error>(())
         },
@@ -124,8 +124,7 @@ pub fn deps(opts: &DepsOptions, out: &mut dyn Write, report: &Reporter) -> Resul
             };
             (render(opts.format, several, &result), analysis.warnings)
         },
-        |(rendered, warnings)| {
-            let path = jobs[written].0;
+        |(path, _), (rendered, warnings)| {
             for w in &warnings {
                 report.warning(Some(&format!("{}:{}", path.display(), w.line)), &w.message);
             }

@@ -22,8 +22,10 @@ use super::file_pool::{FileJob, FilePool};
 
 /// How many symlinks one path may pass through.
 const MAX_LINK_DEPTH: usize = 40;
-/// Threads writing small files ([`FilePool`]): on ext4 four halve the
-/// time of one, and more gain nothing.
+/// Threads writing small files ([`FilePool`]). On this project's bench
+/// set (4,302 files) four took `create` on a settled ext4 from 0.34–0.39 s
+/// to 0.31–0.35 s and changed nothing on tmpfs; where creating a file is
+/// the floor (~0.3 ms each on a slower ext4) they halve that part.
 const FILE_WRITERS: usize = 4;
 /// Files smaller than this are read whole and handed to the pool; larger
 /// ones are copied through the buffer here, so memory stays bounded.

@@ -1,12 +1,14 @@
 //! Small regular files written by a few threads while the extractor goes
 //! on in order.
 //!
-//! On a real disk, creating a file costs more than everything else about
-//! it (~0.3 ms on ext4), and several threads creating files in parallel
-//! take about half the time of one. The extractor still decides everything
-//! in order — where an entry goes, conflicts, warnings, who owns a path —
-//! and hands only the writing of a complete small file (create, write,
-//! mode, mtime) to the pool. What the result depends on stays sequential:
+//! On a real disk, creating a file can cost more than everything else
+//! about it (~0.3 ms on a slow ext4), and there several threads creating
+//! files halve that part; where inode allocation itself is the floor they
+//! gain little (see [`super::extract`]'s `FILE_WRITERS`). The extractor
+//! still decides everything in order — where an entry goes, conflicts,
+//! warnings, who owns a path — and hands only the writing of a complete
+//! small file (create, write, mode, mtime) to the pool. What the result
+//! depends on stays sequential:
 //! - a file goes to the thread its path hashes to, so two writes of one
 //!   path (a conflict, "last wins") happen in order;
 //! - a path handed over stays *pending* until [`FilePool::wait`]; the

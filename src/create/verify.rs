@@ -232,14 +232,11 @@ pub fn scan(dest: &Path, needles: &[Vec<u8>]) -> Result<Leftovers, VerifyError> 
             Kind::Dir | Kind::Other => Ok(None),
         }
     };
-    let mut i = 0;
     crate::in_order::map_in_order(
         &nodes,
         crate::in_order::workers_for(nodes.len()),
         count,
-        |result| {
-            let node = &nodes[i];
-            i += 1;
+        |node, result| {
             let Some(occurrences) = result? else {
                 return Ok(());
             };

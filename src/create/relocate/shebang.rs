@@ -24,8 +24,8 @@ const HEAD: usize = 8 << 10;
 enum Seen {
     /// Nothing to do.
     Nothing,
-    /// A symlink in `bin/`: checked for leading out of DEST.
-    BinLink,
+    /// A symlink in `bin/` leading out of DEST: this warning.
+    OutsideLink(String),
     /// A file whose shebang was rewritten.
     Changed,
 }
@@ -39,7 +39,7 @@ pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize,
     let python = format!("{}/bin/python", r.target.display());
     let look = |node: &Node| -> Result<Seen, RelocateError> {
         if node.kind == Kind::Symlink && node.rel.parent() == Some(std::path::Path::new("bin")) {
-            return Ok(Seen::BinLink);
+            return Ok(outside_link(r, &node.rel)?.map_or(Seen::Nothing, Seen::OutsideLink));
         }
         if node.kind != Kind::File || skip.is_match(r.dest_arg.join(&node.rel)) {
             return Ok(Seen::Nothing);
@@ -65,16 +65,13 @@ pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize,
         }
     };
     let mut changed = 0;
-    let mut i = 0;
     crate::in_order::map_in_order(
         nodes,
         crate::in_order::workers_for(nodes.len()),
         look,
-        |seen| {
-            let node = &nodes[i];
-            i += 1;
+        |node, seen| {
             match seen? {
-                Seen::BinLink => warn_outside_link(r, &node.rel, report)?,
+                Seen::OutsideLink(warning) => report.warnings.push(warning),
                 Seen::Changed => {
                     report
                         .changed
@@ -89,26 +86,22 @@ pub fn fix(r: &Relocation, nodes: &[Node], report: &mut Report) -> Result<usize,
     Ok(changed)
 }
 
-/// Warns about a console script in `bin/` that is a symlink leading out of
-/// DEST (an absolute target, or a relative one climbing out): whatever it
-/// reaches on the host keeps its own shebang, as a unit that is a symlink
-/// is left alone with a warning.
-fn warn_outside_link(
-    r: &Relocation,
-    rel: &std::path::Path,
-    report: &mut Report,
-) -> Result<(), RelocateError> {
+/// The warning for a console script in `bin/` that is a symlink leading
+/// out of DEST (an absolute target, or a relative one climbing out):
+/// whatever it reaches on the host keeps its own shebang, as a unit that is
+/// a symlink is left alone with a warning.
+fn outside_link(r: &Relocation, rel: &std::path::Path) -> Result<Option<String>, RelocateError> {
     let path = r.dest.join(rel);
     let target = std::fs::read_link(&path).map_err(|e| RelocateError::io(&path, &e))?;
     let dir = rel.parent().unwrap_or(std::path::Path::new(""));
-    if target.is_absolute() || crate::create::tree::join_inside(dir, &target).is_none() {
-        report.warnings.push(format!(
+    let outside = target.is_absolute() || crate::create::tree::join_inside(dir, &target).is_none();
+    Ok(outside.then(|| {
+        format!(
             "{}: a console script linking out of DEST (to {}), left as is: its shebang is not relocated",
             rel.display(),
             target.display()
-        ));
-    }
-    Ok(())
+        )
+    }))
 }
 
 /// The globs of `--no-relocate-shebang-list`.
