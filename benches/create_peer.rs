@@ -6,7 +6,9 @@
 //! `target/bench-packages/`). DEST goes on tmpfs (`/dev/shm`) and on the
 //! disk under `target/`; the runs alternate (ours, the peer's, per place
 //! and round) so a busy machine slows both alike. Prints best and median
-//! of each, the ratios, and the peak RSS of `create` on the 50 MB-file
+//! of each, the ratios, the time of the `python3 -m venv` both commands
+//! start with (measured alone in the same rounds) and the ratio of what is
+//! left without it, and the peak RSS of `create` on the 50 MB-file
 //! package against the smallest one. Asserts nothing about time.
 //!
 //! `VENVJAIL_BENCH_PAYLOAD=gzip` (or `xz`) repacks the same packages with
@@ -133,6 +135,30 @@ fn rss_mb(place: &Path, repo: &Path) -> Option<f64> {
     Some(v[1])
 }
 
+/// `python3 -m venv` alone, as both commands run it first (the peer's
+/// `-s` default passes `--system-site-packages`, and so does ours), into
+/// a new `place/NAME`; returns the wall time.
+fn run_venv(place: &Path, name: &str) -> f64 {
+    let _ = Command::new("sync").status();
+    let started = Instant::now();
+    let status = Command::new("python3")
+        .args([
+            "-m",
+            "venv",
+            "--copies",
+            "--without-pip",
+            "--system-site-packages",
+        ])
+        .arg(place.join(name))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run python3 -m venv");
+    let wall = started.elapsed().as_secs_f64();
+    assert!(status.success(), "python3 -m venv failed");
+    wall
+}
+
 fn best_median(v: &mut [f64]) -> (f64, f64) {
     v.sort_by(f64::total_cmp);
     (v[0], v[v.len() / 2])
@@ -205,14 +231,16 @@ fn main() {
         bytes as f64 / 1e6
     );
     for (label, dir) in &places {
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        let (mut ours, mut theirs, mut venvs) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..=ROUNDS {
+            let v = run_venv(dir, &format!("venv-{round}-alone"));
             let a = run(None, dir, &format!("venv-{round}-venvjail"), &repo);
             let b = peer
                 .as_ref()
                 .ok()
                 .map(|s| run(Some(s), dir, &format!("venv-{round}-peer"), &repo));
             if round > 0 {
+                venvs.push(v);
                 ours.push(a);
                 theirs.extend(b);
             }
@@ -226,6 +254,15 @@ fn main() {
                 "  {label}: ratio {:.1}x (best)  {:.1}x (median)",
                 tb / ob,
                 tm / om
+            );
+            // Both commands begin with the same `python3 -m venv`; what is
+            // left is the part either tool can make faster.
+            let (vb, _) = best_median(&mut venvs);
+            println!(
+                "  {label}: python3 -m venv alone best {vb:.3} s; without it venvjail {:.3} s, venvjail.py {:.3} s: ratio {:.1}x (best)",
+                ob - vb,
+                tb - vb,
+                (tb - vb) / (ob - vb)
             );
         }
     }
