@@ -241,10 +241,10 @@ fn duplicates(
     in_block: &dyn Fn(u32) -> bool,
     out: &mut Vec<Finding>,
 ) {
-    type Key = (
-        String,
+    type Key<'d> = (
+        &'d str,
         DepTag,
-        Vec<String>,
+        Vec<&'d str>,
         String,
         Vec<(u32, &'static str)>,
     );
@@ -256,16 +256,16 @@ fn duplicates(
                 .iter()
                 .map(|x| match (x.op, &x.evr) {
                     (Some(op), Some(evr)) => format!("{} {} {evr}", x.name, op.as_str()),
-                    _ => x.name.clone(),
+                    _ => x.name.to_string(),
                 })
                 .collect::<Vec<_>>()
                 .join(" "),
-            None => d.raw.clone(),
+            None => d.raw.to_string(),
         };
-        let mut quals = d.qualifiers.clone();
+        let mut quals: Vec<&str> = d.qualifiers.iter().map(|q| &**q).collect();
         quals.sort();
         let conds = d.conditions.iter().map(|c| (c.line, c.branch)).collect();
-        let key = (d.package.clone(), d.tag, quals, text.clone(), conds);
+        let key = (&*d.package, d.tag, quals, text.clone(), conds);
         let here_in_block = in_block(d.line);
         match seen.get(&key) {
             None => {

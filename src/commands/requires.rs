@@ -63,7 +63,7 @@ pub fn outside_venv(spec: &[u8], table: rpmspec::MacroTable, selection: &Selecti
             }
             lines.push(match (op, evr) {
                 (Some(op), Some(evr)) => format!("{name} {} {evr}", op.as_str()),
-                _ => name,
+                _ => name.into_owned(),
             });
         }
     }

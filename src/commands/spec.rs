@@ -38,11 +38,11 @@ pub struct DepsOptions {
 
 /// The JSON shape of one file's dependencies (DESIGN §4.2).
 #[derive(Debug, Serialize)]
-pub struct FileDeps {
+pub struct FileDeps<'a> {
     /// The file as given.
     pub file: String,
     /// Its dependencies in file order.
-    pub deps: Vec<Dependency>,
+    pub deps: Vec<Dependency<'a>>,
 }
 
 /// Builds the initial macro table from `--load` files then `--define`s

@@ -6,8 +6,10 @@
 //! as they are met; a definition under a condition that cannot be decided
 //! makes its macro "maybe defined", whose uses are unknown.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::sync::Arc;
 
+use foldhash::HashMap;
 use serde::Serialize;
 
 use super::deplist::{normalise_rich, split_expanded};
@@ -20,31 +22,66 @@ use super::syntax::{
     MacroDefKind, Op, PackageRef, SectionKind, SpecFile, Tag, TagLine,
 };
 
-/// One dependency as `spec deps` reports it.
+/// One dependency as `spec deps` reports it. What is written as is
+/// borrows the spec's bytes (`'a`); the package name is shared by every
+/// dependency of the package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Dependency {
+pub struct Dependency<'a> {
     /// The binary package it belongs to (the source package for build deps).
-    pub package: String,
+    pub package: Arc<str>,
     /// The tag, canonically spelled.
     pub tag: DepTag,
     /// Tag qualifiers such as `post`.
-    pub qualifiers: Vec<String>,
+    pub qualifiers: Vec<Cow<'a, str>>,
     /// The name as written (a rich dependency whole).
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The operator as written, normalised (`==` → `=`).
     pub op: Option<Op>,
     /// The version as written.
-    pub evr: Option<String>,
+    pub evr: Option<Cow<'a, str>>,
     /// The dependency's text as written.
-    pub raw: String,
+    pub raw: Cow<'a, str>,
     /// 1-based line number.
     pub line: u32,
     /// The enclosing conditions, outermost first.
     pub conditions: Vec<Condition>,
     /// The dependency after macro expansion, `None` when a macro is unknown.
-    pub expanded: Option<Expanded>,
+    pub expanded: Option<Expanded<'a>>,
     /// Whether every enclosing condition holds; `None` when one is undecided.
     pub active: Option<bool>,
+}
+
+impl Dependency<'_> {
+    /// The same dependency owning its text, for one read from text that
+    /// does not outlive the walk (a macro's expansion read as spec lines).
+    pub fn into_owned(self) -> Dependency<'static> {
+        fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(c.into_owned())
+        }
+        Dependency {
+            package: self.package,
+            tag: self.tag,
+            qualifiers: self.qualifiers.into_iter().map(own).collect(),
+            name: own(self.name),
+            op: self.op,
+            evr: self.evr.map(own),
+            raw: own(self.raw),
+            line: self.line,
+            conditions: self.conditions,
+            expanded: self.expanded.map(|e| {
+                let owned = |d: ExpandedDep<'_>| ExpandedDep {
+                    name: own(d.name),
+                    op: d.op,
+                    evr: d.evr.map(own),
+                };
+                match e {
+                    Expanded::One(d) => Expanded::One(owned(d)),
+                    Expanded::Many(v) => Expanded::Many(v.into_iter().map(owned).collect()),
+                }
+            }),
+            active: self.active,
+        }
+    }
 }
 
 /// An enclosing condition of a dependency.
@@ -60,28 +97,28 @@ pub struct Condition {
 
 /// A dependency after expansion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ExpandedDep {
+pub struct ExpandedDep<'a> {
     /// The expanded name (rich dependencies re-spaced as rpm prints them).
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The operator, normalised.
     pub op: Option<Op>,
     /// The expanded version.
-    pub evr: Option<String>,
+    pub evr: Option<Cow<'a, str>>,
 }
 
 /// What a dependency expands to: one, or several when a macro yields several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Expanded {
+pub enum Expanded<'a> {
     /// Exactly one dependency.
-    One(ExpandedDep),
+    One(ExpandedDep<'a>),
     /// Zero or several dependencies.
-    Many(Vec<ExpandedDep>),
+    Many(Vec<ExpandedDep<'a>>),
 }
 
-impl Expanded {
+impl<'a> Expanded<'a> {
     /// The expanded dependencies as a slice.
-    pub fn as_slice(&self) -> &[ExpandedDep] {
+    pub fn as_slice(&self) -> &[ExpandedDep<'a>] {
         match self {
             Expanded::One(d) => std::slice::from_ref(d),
             Expanded::Many(v) => v,
@@ -103,16 +140,16 @@ impl Serialize for DepTag {
 
 /// The result of analysing a spec.
 #[derive(Debug, Clone)]
-pub struct Analysis {
+pub struct Analysis<'a> {
     /// Every dependency, in file order.
-    pub deps: Vec<Dependency>,
+    pub deps: Vec<Dependency<'a>>,
     /// Parse problems worth a warning (unbalanced `%if`, unclosed macros).
     pub warnings: Vec<Diagnostic>,
     /// The macro table after the whole file was read.
     pub macros: MacroTable,
     /// The name of the package each `%package` header declares, expanded
     /// where the macros are known.
-    pub packages: HashMap<LineId, String>,
+    pub packages: HashMap<LineId, Arc<str>>,
 }
 
 /// Which of the reading rules of DESIGN §4.3 beyond plain tags are on.
@@ -144,12 +181,16 @@ impl Default for Rules {
 
 /// Lists the dependencies of `file`, starting from the macros in `macros`
 /// (from `--define` and `--load`).
-pub fn dependencies(file: &SpecFile<'_>, macros: MacroTable) -> Analysis {
+pub fn dependencies<'a>(file: &SpecFile<'a>, macros: MacroTable) -> Analysis<'a> {
     dependencies_with(file, macros, Rules::default())
 }
 
 /// [`dependencies`] with some reading rules turned off.
-pub fn dependencies_with(file: &SpecFile<'_>, macros: MacroTable, rules: Rules) -> Analysis {
+pub fn dependencies_with<'a>(
+    file: &SpecFile<'a>,
+    macros: MacroTable,
+    rules: Rules,
+) -> Analysis<'a> {
     let noarch = is_noarch(file);
     let mut w = Walker {
         file,
@@ -157,17 +198,18 @@ pub fn dependencies_with(file: &SpecFile<'_>, macros: MacroTable, rules: Rules) 
         conditions: Vec::new(),
         deps: Vec::new(),
         owners: Vec::new(),
-        section_names: HashMap::new(),
+        section_names: HashMap::default(),
         noarch,
         main_name_set: false,
         current: None,
         named: None,
+        unnamed: Arc::from(""),
         problems: Vec::new(),
         depth: 0,
         rules,
     };
     w.walk(&file.items, Some(true));
-    let main = w.main_name();
+    let main: Arc<str> = w.main_name().into();
     let Walker {
         mut deps,
         owners,
@@ -203,23 +245,26 @@ enum Owner {
     Main,
     Section(LineId),
     /// A package whose `%package` line came from an expansion.
-    Named(String),
+    Named(Arc<str>),
 }
 
 struct Walker<'f, 'a> {
     file: &'f SpecFile<'a>,
     table: MacroTable,
     conditions: Vec<Condition>,
-    deps: Vec<Dependency>,
+    deps: Vec<Dependency<'a>>,
     owners: Vec<Owner>,
-    section_names: HashMap<LineId, String>,
+    section_names: HashMap<LineId, Arc<str>>,
     noarch: bool,
     main_name_set: bool,
     /// The header of the section being read, decided with branch truth.
     current: Option<LineId>,
     /// The package a `%package` line of an expansion started, until the
     /// next section header of this file.
-    named: Option<String>,
+    named: Option<Arc<str>>,
+    /// The package of a dependency until its owner is known (one shared
+    /// empty name, so a dependency costs no allocation for it).
+    unnamed: Arc<str>,
     /// Dependencies rpm would reject, as warnings.
     problems: Vec<Diagnostic>,
     /// How many expansions deep this walker reads (0: the file itself).
@@ -237,7 +282,7 @@ fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     }
 }
 
-impl Walker<'_, '_> {
+impl<'a> Walker<'_, 'a> {
     fn walk(&mut self, items: &[Item], active: Option<bool>) {
         for item in items {
             match item {
@@ -347,7 +392,7 @@ impl Walker<'_, '_> {
             }
             CondKeyword::IfMacro => {
                 // python-rpm-macros defines `%ifpython3` as an `%if …` line.
-                let name = self.file.str(&d.name).into_owned();
+                let name = self.file.str(&d.name);
                 let m = self.table.get(&name).filter(|m| m.certain)?;
                 let body = m.body.clone()?;
                 let rest = body.trim_start().strip_prefix("%if")?.to_owned();
@@ -380,8 +425,8 @@ impl Walker<'_, '_> {
         let line = &self.file.lines[id];
         match &line.kind {
             LineKind::MacroDef(def) if active != Some(false) => {
-                let name = self.file.str(&def.name).into_owned();
-                let params = def.params.as_ref().map(|p| self.file.str(p).into_owned());
+                let name = self.file.str(&def.name);
+                let params = def.params.as_ref().map(|p| self.file.str(p));
                 let body = define_body(&self.file.str(&def.body));
                 // Under an undecided branch the table is that branch's own
                 // (see `conditional`), so the definition is certain there.
@@ -408,7 +453,7 @@ impl Walker<'_, '_> {
             }
             LineKind::Tag(tag) => self.tag(id, tag, active),
             LineKind::WrappedTag(w) => {
-                let name = self.file.str(&w.macro_name).into_owned();
+                let name = self.file.str(&w.macro_name);
                 let own = match self.table.defined(&name) {
                     Defined::Yes => Some(!w.negated),
                     Defined::No => Some(w.negated),
@@ -430,7 +475,7 @@ impl Walker<'_, '_> {
                 self.current = Some(id);
                 self.named = None;
                 if let Some(name) = self.section_name(header.kind, header.package.as_ref()) {
-                    self.section_names.insert(id, name);
+                    self.section_names.insert(id, name.into());
                 }
             }
             _ => {}
@@ -495,18 +540,15 @@ impl Walker<'_, '_> {
                     }
                     self.main_name_set = active == Some(true);
                 }
-                let raw = self.file.str(&tag.value).into_owned();
+                let raw = self.file.str(&tag.value);
                 let value = self.expand(&raw);
                 let certain = self.rules.undecided_branches || active == Some(true);
                 self.table.define(macro_name, None, value, certain);
             }
             Tag::Dependency(dep_tag) => {
                 let owner = self.owner(dep_tag);
-                let qualifiers: Vec<String> = tag
-                    .qualifiers
-                    .iter()
-                    .map(|q| self.file.str(q).into_owned())
-                    .collect();
+                let qualifiers: Vec<Cow<'a, str>> =
+                    tag.qualifiers.iter().map(|q| self.file.str(q)).collect();
                 let mut skip_next = false;
                 for (i, item) in tag.deps.iter().enumerate() {
                     if std::mem::take(&mut skip_next) {
@@ -553,7 +595,7 @@ impl Walker<'_, '_> {
         if item.rich || item.op.is_some() || item.problem.is_some() {
             return None;
         }
-        let text = self.file.str(&next.span).into_owned();
+        let text = self.file.str(&next.span);
         if !text.starts_with('%') {
             return None;
         }
@@ -575,20 +617,24 @@ impl Walker<'_, '_> {
     fn dependency(
         &mut self,
         tag: DepTag,
-        qualifiers: &[String],
+        qualifiers: &[Cow<'a, str>],
         item: &DepItem,
         line: u32,
         active: Option<bool>,
-    ) -> Dependency {
-        let raw = self.file.str(&item.span).into_owned();
-        let name = self.file.str(&item.name).into_owned();
-        let evr = item.evr.as_ref().map(|e| self.file.str(e).into_owned());
+    ) -> Dependency<'a> {
+        let raw = self.file.str(&item.span);
+        let name = self.file.str(&item.name);
+        let evr = item.evr.as_ref().map(|e| self.file.str(e));
         let op = item.op.as_ref().map(|(op, _)| *op);
         let expanded = if raw.contains('%') {
             self.expand(&raw).map(|text| {
-                let mut list: Vec<ExpandedDep> = split_expanded(&text)
+                let mut list: Vec<ExpandedDep<'a>> = split_expanded(&text)
                     .into_iter()
-                    .map(|(name, op, evr)| ExpandedDep { name, op, evr })
+                    .map(|(name, op, evr)| ExpandedDep {
+                        name: name.into(),
+                        op,
+                        evr: evr.map(Cow::Owned),
+                    })
                     .collect();
                 match list.len() {
                     1 => Expanded::One(list.remove(0)),
@@ -598,7 +644,7 @@ impl Walker<'_, '_> {
         } else {
             Some(Expanded::One(ExpandedDep {
                 name: if item.rich {
-                    normalise_rich(&name)
+                    normalise_rich(&name).into()
                 } else {
                     name.clone()
                 },
@@ -607,7 +653,7 @@ impl Walker<'_, '_> {
             }))
         };
         Dependency {
-            package: String::new(),
+            package: self.unnamed.clone(),
             tag,
             qualifiers: qualifiers.to_vec(),
             name,

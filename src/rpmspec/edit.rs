@@ -14,7 +14,7 @@
 //! `# SECTION` group (py2pack's `# SECTION test requirements`). Nothing
 //! outside the blocks changes.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ops::Range;
 
 use super::deplist::{dep_list, normalise_rich};
@@ -251,7 +251,7 @@ fn enclosing_conditionals(file: &SpecFile<'_>) -> HashMap<LineId, LineId> {
             }
         }
     }
-    let mut map = HashMap::new();
+    let mut map = HashMap::default();
     for item in &file.items {
         if let Item::Conditional(c) = item {
             let cond = c.branches[0].directive;
@@ -374,7 +374,7 @@ pub fn set_block(
 pub fn find_package(
     file: &SpecFile<'_>,
     name: &str,
-    names: &HashMap<LineId, String>,
+    names: &HashMap<LineId, std::sync::Arc<str>>,
 ) -> Result<Option<LineId>, EditError> {
     for (id, line) in file.lines.iter().enumerate() {
         let LineKind::Section(h) = &line.kind else {
@@ -387,7 +387,7 @@ pub fn find_package(
             Some(PackageRef::Full(s) | PackageRef::Suffix(s)) => file.str(s),
             None => continue,
         };
-        if written == name || names.get(&id).is_some_and(|n| n == name) {
+        if written == name || names.get(&id).is_some_and(|n| &**n == name) {
             return Ok(Some(id));
         }
     }
@@ -525,7 +525,7 @@ impl Style {
         let crlf = file.src.windows(2).filter(|w| w == b"\r\n").count();
         let lf = file.src.iter().filter(|&&b| b == b'\n').count();
         let eol = if crlf * 2 > lf { "\r\n" } else { "\n" };
-        let mut counts: HashMap<(usize, bool), usize> = HashMap::new();
+        let mut counts: HashMap<(usize, bool), usize> = HashMap::default();
         for line in &file.lines {
             let LineKind::Tag(t) = &line.kind else {
                 continue;

@@ -494,8 +494,20 @@ fn tag_name(i: &[u8]) -> IResult<&[u8], &[u8]> {
 
 /// Looks a tag name up case-insensitively.
 pub fn lookup_tag(name: &[u8]) -> Option<Tag> {
-    let lower = name.to_ascii_lowercase();
-    let lower = lower.as_slice();
+    // Lowercased on the stack: this runs for every tag line.
+    let mut buf = [0u8; 64];
+    let long;
+    let lower: &[u8] = match buf.get_mut(..name.len()) {
+        Some(b) => {
+            b.copy_from_slice(name);
+            b.make_ascii_lowercase();
+            b
+        }
+        None => {
+            long = name.to_ascii_lowercase();
+            &long
+        }
+    };
     Some(match lower {
         b"name" => Tag::Name,
         b"version" => Tag::Version,

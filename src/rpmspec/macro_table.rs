@@ -3,7 +3,7 @@
 //! `%with`), `--define` arguments and macro files (`--load`). The
 //! [`super::macros::Expander`] expands text against this table.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::macro_ref::is_name_byte;
 
@@ -139,11 +139,19 @@ impl MacroTable {
         certain: bool,
     ) {
         self.record(name);
-        self.macros.entry(name.to_owned()).or_default().push(Macro {
+        let definition = Macro {
             params: params.map(str::to_owned),
             body,
             certain,
-        });
+        };
+        // Most names are defined once, but looking up first spares the
+        // key's allocation for the ones defined again.
+        match self.macros.get_mut(name) {
+            Some(stack) => stack.push(definition),
+            None => {
+                self.macros.insert(name.to_owned(), vec![definition]);
+            }
+        }
     }
 
     /// Removes the innermost definition of `name`. When that definition is
@@ -178,7 +186,7 @@ impl MacroTable {
     /// Puts the table back as it was at `mark` (which stays open) and
     /// returns what the changes since then had left.
     pub fn rollback(&mut self, mark: Mark) -> BranchState {
-        let mut state = BranchState::new();
+        let mut state = BranchState::default();
         for (name, _) in &self.journal[mark.0..] {
             if !state.contains_key(name) {
                 state.insert(name.clone(), self.macros.get(name).cloned());

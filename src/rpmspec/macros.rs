@@ -7,7 +7,7 @@
 //! a reference to a macro that is not known makes the whole expansion
 //! unknown (`None`). `%{?x}` of a macro defined nowhere is empty, as in rpm.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 mod lua;
 
@@ -45,7 +45,9 @@ impl<'t> Expander<'t> {
     /// Expands `text`; `None` when any macro in it is unknown.
     pub fn expand(&mut self, text: &str) -> Option<String> {
         self.unknown = false;
-        let mut out = String::with_capacity(text.len());
+        // Grown on the first byte written: a line whose first macro is
+        // unknown (`%doc`, a distribution macro not loaded) costs nothing.
+        let mut out = String::new();
         self.expand_into(text, &mut out);
         (!self.unknown).then_some(out)
     }
@@ -444,7 +446,7 @@ fn is_parameter_name(name: &str) -> bool {
 /// with the definition's option string; `-` disables option parsing).
 fn bind_arguments(name: &str, opts: &str, args: &str) -> Option<HashMap<String, String>> {
     let words: Vec<&str> = args.split_whitespace().collect();
-    let mut frame = HashMap::new();
+    let mut frame = HashMap::default();
     frame.insert("0".to_owned(), name.to_owned());
     frame.insert("**".to_owned(), words.join(" "));
     let mut positional = Vec::new();

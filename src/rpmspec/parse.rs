@@ -20,6 +20,7 @@ pub fn parse(src: &[u8]) -> SpecFile<'_> {
     let mut builder = Builder {
         file: SpecFile {
             src,
+            text: std::str::from_utf8(src).ok(),
             tokens: Vec::with_capacity(logical.len() * 3),
             lines: Vec::with_capacity(logical.len()),
             items: Vec::new(),
@@ -146,7 +147,7 @@ impl<'a> Builder<'a> {
                 });
             }
             LineKind::Section(header) => {
-                self.sections = SectionState::one(Some(id), header.kind);
+                self.sections.set_one(Some(id), header.kind);
                 self.push_item(Item::Line(id));
             }
             _ => self.push_item(Item::Line(id)),
@@ -200,6 +201,12 @@ impl SectionState {
         Self {
             possible: vec![(id, kind)],
         }
+    }
+
+    /// Makes `(id, kind)` the only possible section, keeping the buffer.
+    fn set_one(&mut self, id: Option<LineId>, kind: SectionKind) {
+        self.possible.clear();
+        self.possible.push((id, kind));
     }
 
     fn union(&mut self, other: &SectionState) {

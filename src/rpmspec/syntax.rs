@@ -468,6 +468,9 @@ pub struct Diagnostic {
 pub struct SpecFile<'a> {
     /// The bytes that were parsed.
     pub src: &'a [u8],
+    /// `src` as text when it is valid UTF-8 (checked once by the parser, so
+    /// [`SpecFile::str`] borrows without decoding each span again).
+    pub text: Option<&'a str>,
     /// The leaves, in source order; their spans tile `src`.
     pub tokens: Vec<Token>,
     /// The classified logical lines, in source order.
@@ -486,7 +489,10 @@ impl<'a> SpecFile<'a> {
 
     /// The bytes of a span as text (invalid UTF-8 replaced).
     pub fn str(&self, span: &Span) -> std::borrow::Cow<'a, str> {
-        String::from_utf8_lossy(&self.src[span.clone()])
+        match self.text.and_then(|t| t.get(span.clone())) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => String::from_utf8_lossy(&self.src[span.clone()]),
+        }
     }
 
     /// The tokens of a line.

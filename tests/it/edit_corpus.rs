@@ -104,7 +104,7 @@ impl Target {
     fn of(file: &SpecFile<'_>, analysis: &Analysis) -> Target {
         let main = main_name(file, analysis);
         let sub = first_package(file).map(|(id, written)| {
-            let name = analysis.packages.get(&id).cloned();
+            let name = analysis.packages.get(&id).map(|n| n.to_string());
             // The full name when venvjail knows it (what users type), else
             // the `%package` argument as written.
             let arg = name
@@ -218,10 +218,10 @@ fn deps_in_process(src: &[u8]) -> Deps {
     let mut out = Deps::new();
     for d in rpmspec::dependencies(&file, MacroTable::with_rpm_core()).deps {
         let key = (
-            d.package,
+            d.package.to_string(),
             d.tag.as_str().to_owned(),
-            d.qualifiers,
-            d.raw,
+            d.qualifiers.iter().map(|q| q.to_string()).collect(),
+            d.raw.into_owned(),
             d.active,
         );
         *out.entry(key).or_default() += 1;

@@ -329,7 +329,7 @@ mod props {
                     let e = &expanded.as_slice()[0];
                     match (e.op, &e.evr) {
                         (Some(op), Some(evr)) => format!("{} {} {evr}", e.name, op.as_str()),
-                        _ => e.name.clone(),
+                        _ => e.name.to_string(),
                     }
                 })
                 .collect();

@@ -2,7 +2,9 @@
 //! expansion and the body of a multi-line `%{?x:` … `}` wrapper are read
 //! as spec lines in place of the macro line (DESIGN §4.3).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use foldhash::HashMap;
 
 use super::{and, Condition, Owner, Walker};
 use crate::rpmspec::macros::Defined;
@@ -83,7 +85,7 @@ impl Walker<'_, '_> {
     pub(super) fn macro_line(&mut self, id: LineId, active: Option<bool>) {
         let line = &self.file.lines[id];
         let number = line.number;
-        let text = self.file.str(&line.span).into_owned();
+        let text = self.file.str(&line.span);
         if self.depth >= MAX_SUB_DEPTH {
             let _ = self.expand(&text);
             return;
@@ -153,11 +155,12 @@ impl Walker<'_, '_> {
             conditions: std::mem::take(&mut self.conditions),
             deps: Vec::new(),
             owners: Vec::new(),
-            section_names: HashMap::new(),
+            section_names: HashMap::default(),
             noarch: self.noarch,
             main_name_set: self.main_name_set,
             current: None,
             named: None,
+            unnamed: self.unnamed.clone(),
             problems: Vec::new(),
             depth: self.depth + 1,
             rules: self.rules,
@@ -181,10 +184,11 @@ impl Walker<'_, '_> {
             Some(_) => first,
             None => first + line.saturating_sub(1),
         };
-        for (mut dep, owner) in deps.into_iter().zip(owners) {
+        for (dep, owner) in deps.into_iter().zip(owners) {
+            let mut dep = dep.into_owned();
             dep.line = place(dep.line);
             if let Some(raw) = &raw {
-                dep.raw.clone_from(raw);
+                dep.raw = Cow::Owned(raw.clone());
             }
             let owner = match owner {
                 Owner::Main => self.owner(dep.tag),
