@@ -14,8 +14,10 @@
 //! `# SECTION` group (py2pack's `# SECTION test requirements`). Nothing
 //! outside the blocks changes.
 
-use foldhash::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
+
+use foldhash::HashMap;
 
 use super::deplist::{dep_list, normalise_rich};
 use super::syntax::{DepTag, Item, LineId, LineKind, PackageRef, SectionKind, SpecFile, Tag};
@@ -374,7 +376,7 @@ pub fn set_block(
 pub fn find_package(
     file: &SpecFile<'_>,
     name: &str,
-    names: &HashMap<LineId, std::sync::Arc<str>>,
+    names: &HashMap<LineId, Arc<str>>,
 ) -> Result<Option<LineId>, EditError> {
     for (id, line) in file.lines.iter().enumerate() {
         let LineKind::Section(h) = &line.kind else {

@@ -18,14 +18,7 @@ use super::syntax::{
 pub fn parse(src: &[u8]) -> SpecFile<'_> {
     let logical = logical_lines(src);
     let mut builder = Builder {
-        file: SpecFile {
-            src,
-            text: std::str::from_utf8(src).ok(),
-            tokens: Vec::with_capacity(logical.len() * 3),
-            lines: Vec::with_capacity(logical.len()),
-            items: Vec::new(),
-            diagnostics: Vec::new(),
-        },
+        file: SpecFile::new(src, logical.len(), logical.len() * 3),
         open: Vec::new(),
         sections: SectionState::main(),
     };

@@ -468,9 +468,10 @@ pub struct Diagnostic {
 pub struct SpecFile<'a> {
     /// The bytes that were parsed.
     pub src: &'a [u8],
-    /// `src` as text when it is valid UTF-8 (checked once by the parser, so
-    /// [`SpecFile::str`] borrows without decoding each span again).
-    pub text: Option<&'a str>,
+    /// `src` as text when it is valid UTF-8, checked once by
+    /// [`SpecFile::new`] so [`SpecFile::str`] borrows without decoding each
+    /// span again. Private: it must always agree with `src`.
+    text: Option<&'a str>,
     /// The leaves, in source order; their spans tile `src`.
     pub tokens: Vec<Token>,
     /// The classified logical lines, in source order.
@@ -482,6 +483,19 @@ pub struct SpecFile<'a> {
 }
 
 impl<'a> SpecFile<'a> {
+    /// A file of `src` with room for `lines` lines and `tokens` tokens,
+    /// and nothing parsed yet.
+    pub fn new(src: &'a [u8], lines: usize, tokens: usize) -> Self {
+        SpecFile {
+            src,
+            text: std::str::from_utf8(src).ok(),
+            tokens: Vec::with_capacity(tokens),
+            lines: Vec::with_capacity(lines),
+            items: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
     /// The bytes of a span.
     pub fn text(&self, span: &Span) -> &'a [u8] {
         &self.src[span.clone()]

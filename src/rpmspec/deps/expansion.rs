@@ -184,12 +184,13 @@ impl Walker<'_, '_> {
             Some(_) => first,
             None => first + line.saturating_sub(1),
         };
-        for (dep, owner) in deps.into_iter().zip(owners) {
-            let mut dep = dep.into_owned();
-            dep.line = place(dep.line);
+        for (mut dep, owner) in deps.into_iter().zip(owners) {
+            // Set before `into_owned`, which then has nothing to copy.
             if let Some(raw) = &raw {
                 dep.raw = Cow::Owned(raw.clone());
             }
+            let mut dep = dep.into_owned();
+            dep.line = place(dep.line);
             let owner = match owner {
                 Owner::Main => self.owner(dep.tag),
                 Owner::Section(sid) => match section_names.get(&sid) {
